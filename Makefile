@@ -1,0 +1,42 @@
+# lossedu: the course's single entry point. Every target creates .venv/ on demand.
+#   make book   build the static site into _build/html (executes the notebooks, cached)
+#   make test   unit, grading and notebook (nbval) tests, plus a -W build of the site
+#   make bench  speed ratios of lossedu against torch / scipy (not part of make test)
+#   make notebooks  re-execute every notebook and regenerate exercises/ (maintainers)
+# Set SOLUTIONS=no to build the site without the solutions part:  make book SOLUTIONS=no
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+JOBS ?= 2
+SOLUTIONS ?= yes
+
+.PHONY: book test bench notebooks exercises clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[book,test]"
+	@touch $(STAMP)
+
+book: $(STAMP)
+	$(PY) -m lossedu.sitebuild --solutions $(SOLUTIONS)
+	@echo "The course is built: $(CURDIR)/_build/html/index.html"
+
+test: $(STAMP)
+	OMP_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS) --dist loadfile \
+	    --nbval --nbval-current-env --nbval-sanitize-with .nbval-sanitize.cfg \
+	    tests book solutions exercises
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+notebooks: $(STAMP)
+	$(VENV)/bin/lossedu execute book/*.ipynb solutions/*.ipynb
+	$(VENV)/bin/lossedu make-exercises
+
+exercises: $(STAMP)
+	$(VENV)/bin/lossedu make-exercises
+
+clean:
+	rm -rf _build .jupyter_cache

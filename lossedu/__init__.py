@@ -1,0 +1,42 @@
+"""lossedu: loss functions for deep learning, derived, implemented and tested.
+
+Each chapter of the course has a module here. Every public function is
+re-exported at the top level, so ``lossedu.kl_div`` and
+``lossedu.information.kl_div`` are the same object.
+"""
+
+from ._device import device
+from .foundations import *  # noqa: F401,F403
+from .regression import *  # noqa: F401,F403
+from .information import *  # noqa: F401,F403
+from .classification import *  # noqa: F401,F403
+from .imbalance import *  # noqa: F401,F403
+from . import foundations, regression, information, classification, imbalance  # noqa: E402
+
+
+def check(question: str, fn, *, verbose: bool = True):
+    """Run the public test cases of an exercise question on your function ``fn``.
+
+    Prints one line per case (✓ or ✗, with expected and got values on a failure)
+    and the points earned. It never raises because of ``fn``: an unfinished
+    function scores 0 points. Returns a :class:`lossedu.grading.QuestionResult`.
+
+    >>> import lossedu
+    >>> result = lossedu.check("ch03.entropy", lossedu.entropy, verbose=False)
+    >>> result.score == result.max_score
+    True
+    """
+    from .grading.check import check as _check
+
+    return _check(question, fn, verbose=verbose)
+
+
+__version__ = "0.1.0"
+__all__ = (
+    ["device", "check"]
+    + foundations.__all__
+    + regression.__all__
+    + information.__all__
+    + classification.__all__
+    + imbalance.__all__
+)

@@ -1,0 +1,152 @@
+"""Input validation shared by every loss in :mod:`lossedu`.
+
+Every public function checks its arguments here, so that a bad argument
+fails in one consistent way: a :class:`TypeError` for the wrong kind of
+object or dtype, a :class:`ValueError` for a wrong shape, range or option.
+Each message names the argument, says what was expected and what was given.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Literal
+
+import torch
+
+Reduction = Literal["none", "mean", "sum"]
+REDUCTIONS = ("none", "mean", "sum")
+
+
+def check_tensor(x, name: str, *, floating: bool = True) -> None:
+    """``x`` must be a tensor; with ``floating=True`` it must be a float tensor."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if floating and not x.is_floating_point():
+        raise TypeError(
+            f"{name} must be a floating-point tensor (e.g. torch.float32), got dtype {x.dtype}"
+        )
+
+
+def check_integer_tensor(x, name: str) -> None:
+    """``x`` must be a tensor of integer dtype (e.g. class indices)."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if x.is_floating_point() or x.is_complex() or x.dtype == torch.bool:
+        raise TypeError(
+            f"{name} must be an integer tensor of class indices (e.g. torch.long), got dtype {x.dtype}"
+        )
+
+
+def check_same_shape(a: torch.Tensor, b: torch.Tensor, name_a: str, name_b: str) -> None:
+    """Refuse to broadcast: ``a`` and ``b`` must have exactly the same shape."""
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{name_a} and {name_b} must have the same shape, got {tuple(a.shape)} and "
+            f"{tuple(b.shape)} (lossedu does not broadcast them: a silent broadcast "
+            f"usually hides a bug)"
+        )
+
+
+def check_same_device(a: torch.Tensor, b: torch.Tensor, name_a: str, name_b: str) -> None:
+    if a.device != b.device:
+        raise ValueError(
+            f"{name_a} and {name_b} must be on the same device, got {a.device} and {b.device}"
+        )
+
+
+def check_reduction(reduction, allowed: Iterable[str] = REDUCTIONS) -> None:
+    """``reduction`` must be one of ``allowed``."""
+    allowed = tuple(allowed)
+    if not isinstance(reduction, str) or reduction not in allowed:
+        options = ", ".join(repr(a) for a in allowed)
+        raise ValueError(f"reduction must be one of {options}, got {reduction!r}")
+
+
+def reduce(loss: torch.Tensor, reduction: str) -> torch.Tensor:
+    """Apply ``'none'``, ``'mean'`` or ``'sum'`` to an element-wise loss."""
+    if reduction == "none":
+        return loss
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    check_reduction(reduction)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def check_probability(x: torch.Tensor, name: str) -> None:
+    """Every entry of ``x`` must lie in [0, 1] (NaN is refused too)."""
+    bad = ~((x >= 0) & (x <= 1))
+    if bool(bad.any()):
+        value = x[bad].flatten()[0].item()
+        raise ValueError(f"{name} must contain probabilities in [0, 1], got a value of {value!r}")
+
+
+def check_distribution(p: torch.Tensor, name: str, dim: int = -1, atol: float | None = None) -> None:
+    """``p`` must be non-negative and sum to 1 along ``dim``.
+
+    The tolerance defaults to 1e-6 in float64 and 1e-4 in lower precision.
+    Nothing is renormalised: a vector that is not a distribution is an error.
+    """
+    if p.dim() == 0:
+        raise ValueError(f"{name} must have at least one dimension, got a scalar")
+    if bool(torch.isnan(p).any()):
+        raise ValueError(f"{name} must not contain NaN")
+    if bool((p < 0).any()):
+        value = p[p < 0].flatten()[0].item()
+        raise ValueError(f"{name} must be non-negative (a probability vector), got a value of {value!r}")
+    if atol is None:
+        atol = 1e-6 if p.dtype == torch.float64 else 1e-4
+    sums = p.sum(dim=dim)
+    off = (sums - 1).abs() > atol
+    if bool(off.any()):
+        value = sums[off].flatten()[0].item()
+        raise ValueError(
+            f"{name} must sum to 1 along dim={dim}, got a sum of {value:.6g} "
+            f"(lossedu never renormalises silently; divide by the sum yourself if you mean to)"
+        )
+
+
+def check_positive(value, name: str, *, strict: bool = True) -> None:
+    """A Python number that must be > 0 (``strict``) or >= 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    if value != value or (value <= 0 if strict else value < 0):
+        expected = "> 0" if strict else ">= 0"
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
+
+
+def check_in_interval(value, name: str, low: float, high: float, *, closed: bool = True) -> None:
+    """A Python number in [low, high] (``closed``) or (low, high)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    inside = (low <= value <= high) if closed else (low < value < high)
+    if not inside:
+        interval = f"[{low}, {high}]" if closed else f"({low}, {high})"
+        raise ValueError(f"{name} must lie in {interval}, got {value!r}")
+
+
+def check_dim(x: torch.Tensor, dim: int, name: str) -> int:
+    """Return ``dim`` as a non-negative index into ``x``'s dimensions."""
+    if not isinstance(dim, int) or isinstance(dim, bool):
+        raise TypeError(f"dim must be an int, got {type(dim).__name__}")
+    if not -x.dim() <= dim < max(x.dim(), 1):
+        raise ValueError(f"dim={dim} is out of range for {name} with {x.dim()} dimension(s)")
+    return dim % max(x.dim(), 1)
+
+
+def check_class_indices(
+    target: torch.Tensor, num_classes: int, name: str = "target", ignore_index: int | None = None
+) -> None:
+    """Class indices must lie in [0, num_classes), except entries equal to ``ignore_index``."""
+    check_integer_tensor(target, name)
+    valid = target if ignore_index is None else target[target != ignore_index]
+    if valid.numel() == 0:
+        return
+    low, high = int(valid.min()), int(valid.max())
+    if low < 0 or high >= num_classes:
+        bad = low if low < 0 else high
+        extra = "" if ignore_index is None else f" (or ignore_index={ignore_index})"
+        raise ValueError(
+            f"{name} contains the class index {bad}, but indices must lie in "
+            f"[0, {num_classes - 1}] for {num_classes} classes{extra}"
+        )

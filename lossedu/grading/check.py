@@ -1,0 +1,67 @@
+"""``lossedu.check``: instant feedback on the public cases, inside the student's notebook."""
+
+from __future__ import annotations
+
+from .registry import get_question
+from .spec import CaseResult, QuestionResult, compare, encode_answer
+
+
+def run_cases(question, fn, cases) -> QuestionResult:
+    """Call ``fn`` on each case and compare with the reference. Never raises because of ``fn``."""
+    results = []
+    for i, case in enumerate(cases, start=1):
+        label = case.label or f"case {i}"
+        expected = question.reference(*_clone(case.args), **_clone(case.kwargs))
+        try:
+            got = encode_answer(fn(*_clone(case.args), **_clone(case.kwargs)))
+        except NotImplementedError:
+            results.append(CaseResult(label, 0.0, case.points, False, "not implemented yet"))
+            continue
+        except Exception as exc:  # noqa: BLE001 - feedback, not a crash
+            results.append(CaseResult(label, 0.0, case.points, False, f"raised {type(exc).__name__}: {exc}"))
+            continue
+        passed, message = compare(expected, got, question.rtol, question.atol)
+        results.append(CaseResult(label, case.points if passed else 0.0, case.points, passed, message))
+    return QuestionResult(question.name, results)
+
+
+def check(name: str, fn, *, verbose: bool = True) -> QuestionResult:
+    """Run the public cases of question ``name`` on ``fn`` and print the feedback."""
+    question = get_question(name)
+    result = run_cases(question, fn, question.public_cases())
+    if verbose:
+        print(render(result))
+    return result
+
+
+def render(result: QuestionResult) -> str:
+    lines = [f"{result.question}"]
+    if result.cases and all(c.message == "not implemented yet" for c in result.cases):
+        lines.append("  ✗ not implemented yet: replace `raise NotImplementedError` with your code")
+    else:
+        for c in result.cases:
+            mark = "✓" if c.passed else "✗"
+            line = f"  {mark} {c.label}"
+            if not c.passed and c.message:
+                line += f": {c.message}"
+            lines.append(line)
+    lines.append(f"  score: {_pts(result.score)}/{_pts(result.max_score)} points")
+    return "\n".join(lines)
+
+
+def _pts(x: float) -> str:
+    return f"{x:g}"
+
+
+def _clone(obj):
+    import torch
+
+    if isinstance(obj, torch.Tensor):
+        return obj.detach().clone()
+    if isinstance(obj, tuple):
+        return tuple(_clone(o) for o in obj)
+    if isinstance(obj, list):
+        return [_clone(o) for o in obj]
+    if isinstance(obj, dict):
+        return {k: _clone(v) for k, v in obj.items()}
+    return obj

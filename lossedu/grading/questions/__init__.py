@@ -1,0 +1,1 @@
+"""Question banks: one module per exercise notebook, each defining ``QUESTIONS``."""

@@ -1,0 +1,43 @@
+"""A small Sphinx extension for the course site: MathJax served from the site itself.
+
+MathJax 3 comes from the ``django-static-mathjax`` wheel (it ships MathJax 3.2.2's
+``es5`` build). The files the TeX-to-CHTML renderer needs are copied into
+``_static/mathjax/`` of the built site and ``mathjax_path`` points there, so the
+pages render their mathematics with no network at all.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+SKIP = ("sre", "node-main.js", "tex-mml-svg.js", "tex-svg.js", "tex-svg-full.js", "mml-svg.js",
+        "tex-chtml-full-speech.js", "mml-chtml.js", "tex-mml-chtml.js", "tex-chtml-full.js")
+
+
+def mathjax_source() -> Path:
+    import mathjax  # the django-static-mathjax package
+
+    src = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
+    if not (src / "tex-chtml.js").is_file():
+        raise RuntimeError(f"MathJax's es5 build was not found at {src}")
+    return src
+
+
+def _set_path(app, config):
+    config.mathjax_path = "mathjax/tex-chtml.js"
+
+
+def _copy(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    target = Path(app.outdir) / "_static" / "mathjax"
+    if (target / "tex-chtml.js").is_file():
+        return
+    shutil.copytree(mathjax_source(), target, ignore=shutil.ignore_patterns(*SKIP), dirs_exist_ok=True)
+
+
+def setup(app):
+    app.connect("config-inited", _set_path, priority=900)
+    app.connect("build-finished", _copy)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
