@@ -84,7 +84,7 @@ def check_probability(x: torch.Tensor, name: str) -> None:
 def check_distribution(p: torch.Tensor, name: str, dim: int = -1, atol: float | None = None) -> None:
     """``p`` must be non-negative and sum to 1 along ``dim``.
 
-    The tolerance defaults to 1e-6 in float64 and 1e-4 in lower precision.
+    The tolerance defaults to 1e-5 in float64 and 1e-4 in lower precision.
     Nothing is renormalised: a vector that is not a distribution is an error.
     """
     if p.dim() == 0:
@@ -95,7 +95,7 @@ def check_distribution(p: torch.Tensor, name: str, dim: int = -1, atol: float | 
         value = p[p < 0].flatten()[0].item()
         raise ValueError(f"{name} must be non-negative (a probability vector), got a value of {value!r}")
     if atol is None:
-        atol = 1e-6 if p.dtype == torch.float64 else 1e-4
+        atol = 1e-5 if p.dtype == torch.float64 else 1e-4
     sums = p.sum(dim=dim)
     off = (sums - 1).abs() > atol
     if bool(off.any()):
@@ -149,4 +149,56 @@ def check_class_indices(
         raise ValueError(
             f"{name} contains the class index {bad}, but indices must lie in "
             f"[0, {num_classes - 1}] for {num_classes} classes{extra}"
+        )
+
+
+def check_nonnegative_tensor(x: torch.Tensor, name: str) -> None:
+    """Every entry of the tensor ``x`` must be >= 0 (NaN is refused too)."""
+    bad = ~(x >= 0)
+    if bool(bad.any()):
+        value = x[bad].flatten()[0].item()
+        raise ValueError(f"{name} must be non-negative, got a value of {value!r}")
+
+
+def check_class_weights(weight, num_classes: int, like: torch.Tensor, name: str = "weight") -> None:
+    """Per-class weights: a 1-D float tensor with ``num_classes`` non-negative entries,
+    on ``like``'s device and with its dtype."""
+    check_tensor(weight, name)
+    if weight.dim() != 1 or weight.numel() != num_classes:
+        raise ValueError(
+            f"{name} must be a 1-D tensor with one entry per class ({num_classes} classes), "
+            f"got shape {tuple(weight.shape)}"
+        )
+    if weight.dtype != like.dtype:
+        raise TypeError(f"{name} must have the input's dtype {like.dtype}, got dtype {weight.dtype}")
+    check_same_device(weight, like, name, "input")
+    check_nonnegative_tensor(weight, name)
+
+
+def check_broadcastable_to(x: torch.Tensor, shape, name: str, target_name: str) -> None:
+    """``x`` must broadcast to ``shape`` without enlarging it (e.g. a per-class weight)."""
+    try:
+        out = torch.broadcast_shapes(x.shape, tuple(shape))
+    except RuntimeError:
+        out = None
+    if out != torch.Size(shape):
+        raise ValueError(
+            f"{name} must broadcast to the shape of {target_name} {tuple(shape)}, "
+            f"got shape {tuple(x.shape)}"
+        )
+
+
+def check_sign_labels(target, name: str = "target") -> None:
+    """Binary labels in {-1, +1}: a real (integer or floating-point) tensor whose entries
+    are all -1 or +1. Labels in {0, 1} are refused rather than reinterpreted."""
+    if not isinstance(target, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(target).__name__}")
+    if target.is_complex() or target.dtype == torch.bool:
+        raise TypeError(f"{name} must be a real tensor of labels in {{-1, +1}}, got dtype {target.dtype}")
+    bad = ~((target == 1) | (target == -1))
+    if bool(bad.any()):
+        value = target[bad].flatten()[0].item()
+        raise ValueError(
+            f"{name} must contain labels in {{-1, +1}}, got a value of {value!r} "
+            f"(map 0/1 labels with 2 * y - 1)"
         )

@@ -70,7 +70,7 @@ def entropy(p: torch.Tensor, dim: int = -1) -> torch.Tensor:
     check_tensor(p, "p")
     check_dim(p, dim, "p")
     check_distribution(p, "p", dim)
-    return -torch.special.xlogy(p, p).sum(dim=dim)
+    return 0.0 - torch.special.xlogy(p, p).sum(dim=dim)  # 0.0 - x: a certain outcome gives +0, not -0
 
 
 def cross_entropy_between(p: torch.Tensor, q: torch.Tensor, dim: int = -1) -> torch.Tensor:

@@ -1,4 +1,9 @@
-"""A small Sphinx extension for the course site: MathJax served from the site itself.
+"""A small Sphinx extension for the course site.
+
+* ``lossedu-api``: a directive that documents every public function of a chapter
+  module under its top-level name (``lossedu.entropy``), so chapters can link to
+  ``{func}`lossedu.entropy``` whatever module the function lives in.
+* MathJax served from the site itself.
 
 MathJax 3 comes from the ``django-static-mathjax`` wheel (it ships MathJax 3.2.2's
 ``es5`` build). The files the TeX-to-CHTML renderer needs are copied into
@@ -8,8 +13,13 @@ pages render their mathematics with no network at all.
 
 from __future__ import annotations
 
+import importlib
 import shutil
 from pathlib import Path
+
+from docutils import nodes
+from docutils.statemachine import StringList
+from sphinx.util.docutils import SphinxDirective
 
 SKIP = ("sre", "node-main.js", "tex-mml-svg.js", "tex-svg.js", "tex-svg-full.js", "mml-svg.js",
         "tex-chtml-full-speech.js", "mml-chtml.js", "tex-mml-chtml.js", "tex-chtml-full.js")
@@ -22,6 +32,21 @@ def mathjax_source() -> Path:
     if not (src / "tex-chtml.js").is_file():
         raise RuntimeError(f"MathJax's es5 build was not found at {src}")
     return src
+
+
+class LosseduAPI(SphinxDirective):
+    """``{lossedu-api} lossedu.information``: the module's docstring, then each name in ``__all__``."""
+
+    required_arguments = 1
+
+    def run(self):
+        module = importlib.import_module(self.arguments[0])
+        lines = [f".. automodule:: {module.__name__}", ""]
+        for name in module.__all__:
+            lines += [f".. autofunction:: lossedu.{name}", ""]
+        container = nodes.container()
+        self.state.nested_parse(StringList(lines, source=f"<lossedu-api {module.__name__}>"), self.content_offset, container)
+        return container.children
 
 
 def _set_path(app, config):
@@ -38,6 +63,7 @@ def _copy(app, exception):
 
 
 def setup(app):
+    app.add_directive("lossedu-api", LosseduAPI)
     app.connect("config-inited", _set_path, priority=900)
     app.connect("build-finished", _copy)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -15,7 +15,16 @@ from __future__ import annotations
 import json
 import os
 import resource
+import signal
 import sys
+
+
+class CallTimeout(BaseException):
+    """Raised inside a submission's function that runs past its time limit."""
+
+
+def _alarm(signum, frame):
+    raise CallTimeout()
 
 
 def _limit_resources() -> None:
@@ -40,6 +49,8 @@ def main() -> None:
     from lossedu.grading.spec import decode, encode_answer, error_record
 
     torch.manual_seed(0)
+    call_seconds = float(request.get("call_timeout", 0) or 0)
+    signal.signal(signal.SIGALRM, _alarm)
     namespace: dict = {"__name__": "__submission__"}
     answers = []
     try:
@@ -54,8 +65,15 @@ def main() -> None:
                 answers.append(error_record(f"no function named {call['function']!r} is defined"))
                 continue
             try:
-                value = fn(*decode(call["args"]), **decode(call["kwargs"]))
+                if call_seconds > 0:
+                    signal.setitimer(signal.ITIMER_REAL, call_seconds)
+                try:
+                    value = fn(*decode(call["args"]), **decode(call["kwargs"]))
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
                 answers.append(encode_answer(value))
+            except CallTimeout:
+                answers.append(error_record(f"took longer than {call_seconds:g} s (stopped)"))
             except NotImplementedError:
                 answers.append(error_record("not implemented yet"))
             except BaseException as exc:  # noqa: BLE001

@@ -25,6 +25,7 @@ from .registry import questions_for
 from .spec import CaseResult, QuestionResult, compare, encode
 
 DEFAULT_TIMEOUT = 60.0
+DEFAULT_CALL_TIMEOUT = 10.0
 
 
 @dataclass
@@ -107,8 +108,19 @@ def _kill_group(proc: subprocess.Popen) -> None:
         pass
 
 
-def grade_notebook(path: str | Path, *, timeout: float = DEFAULT_TIMEOUT, include_hidden: bool = True) -> SubmissionResult:
-    """Grade one submitted notebook. Never raises for a bad submission; never modifies it."""
+def grade_notebook(
+    path: str | Path,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    call_timeout: float = DEFAULT_CALL_TIMEOUT,
+    include_hidden: bool = True,
+) -> SubmissionResult:
+    """Grade one submitted notebook. Never raises for a bad submission; never modifies it.
+
+    ``timeout`` bounds the whole child process (it is killed with its process group);
+    ``call_timeout`` bounds each call of a student function, so one endless function
+    scores 0 on its own cases while the other questions are still graded.
+    """
     path = Path(path)
     try:
         nb = read_notebook(path)
@@ -128,7 +140,7 @@ def grade_notebook(path: str | Path, *, timeout: float = DEFAULT_TIMEOUT, includ
             plan.append((q, case, expected))
             calls.append({"function": q.function, "args": encode(list(case.args)), "kwargs": encode(case.kwargs)})
 
-    answers, error = _run_child({"source": source, "calls": calls}, timeout)
+    answers, error = _run_child({"source": source, "calls": calls, "call_timeout": call_timeout}, timeout)
     by_question: dict[str, list[CaseResult]] = {q.name: [] for q in questions}
     for i, (q, case, expected) in enumerate(plan):
         label = case.label or f"case {len(by_question[q.name]) + 1}"
@@ -144,13 +156,21 @@ def grade_notebook(path: str | Path, *, timeout: float = DEFAULT_TIMEOUT, includ
     return result
 
 
-def grade_many(paths, *, timeout: float = DEFAULT_TIMEOUT, jobs: int = 1, progress: bool = True, include_hidden: bool = True):
+def grade_many(
+    paths,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    call_timeout: float = DEFAULT_CALL_TIMEOUT,
+    jobs: int = 1,
+    progress: bool = True,
+    include_hidden: bool = True,
+):
     """Grade many submissions, ``jobs`` at a time, with a progress bar. Order is kept."""
     paths = [Path(p) for p in paths]
     results: list[SubmissionResult | None] = [None] * len(paths)
 
     def work(i):
-        results[i] = grade_notebook(paths[i], timeout=timeout, include_hidden=include_hidden)
+        results[i] = grade_notebook(paths[i], timeout=timeout, call_timeout=call_timeout, include_hidden=include_hidden)
 
     bar = None
     if progress:
