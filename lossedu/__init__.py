@@ -19,7 +19,8 @@ def check(question: str, fn, *, verbose: bool = True):
 
     Prints one line per case (✓ or ✗, with expected and got values on a failure)
     and the points earned. It never raises because of ``fn``: an unfinished
-    function scores 0 points. Returns a ``QuestionResult`` (``.score``, ``.max_score``, ``.cases``).
+    function scores 0 points. With ``verbose=False`` it prints nothing and returns
+    the result instead (``.score``, ``.max_score``, ``.cases``).
 
     >>> import lossedu
     >>> result = lossedu.check("ch03.entropy", lossedu.entropy, verbose=False)

@@ -20,7 +20,12 @@ def _grade(args) -> int:
     for p in missing:
         print(f"lossedu grade: {p}: no such file (it gets a row with an error)", file=sys.stderr)
     results = grade_many(
-        args.submissions, timeout=args.timeout, call_timeout=args.call_timeout, jobs=args.jobs, progress=not args.quiet
+        args.submissions,
+        timeout=args.timeout,
+        call_timeout=args.call_timeout,
+        memory_mb=args.memory_mb,
+        jobs=args.jobs,
+        progress=not args.quiet,
     )
     write_csv(results, args.out)
     if args.feedback:
@@ -70,6 +75,7 @@ def main(argv=None) -> int:
     g.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default: 1)")
     g.add_argument("--timeout", type=float, default=60.0, help="seconds allowed per submission (default: 60)")
     g.add_argument("--call-timeout", type=float, default=10.0, help="seconds allowed per call of a student function (default: 10)")
+    g.add_argument("--memory-mb", type=int, default=4096, help="address-space cap per submission in MiB (default: 4096; 0: none)")
     g.add_argument("--feedback", metavar="DIR", help="also write one JSON feedback file per submission")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.set_defaults(func=_grade)

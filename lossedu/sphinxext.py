@@ -14,6 +14,7 @@ pages render their mathematics with no network at all.
 from __future__ import annotations
 
 import importlib
+import inspect
 import shutil
 from pathlib import Path
 
@@ -35,15 +36,20 @@ def mathjax_source() -> Path:
 
 
 class LosseduAPI(SphinxDirective):
-    """``{lossedu-api} lossedu.information``: the module's docstring, then each name in ``__all__``."""
+    """``{lossedu-api} lossedu.information`` (in a MyST page): the module docstring, then each name in ``__all__``."""
 
     required_arguments = 1
 
     def run(self):
         module = importlib.import_module(self.arguments[0])
-        lines = [f".. automodule:: {module.__name__}", ""]
+        # MyST parses nested content as Markdown; autodoc needs reStructuredText, hence eval-rst.
+        # The module docstring is rendered with ``lossedu`` as the current module, so that
+        # :func:`kl_div` in it points at the documented top-level name lossedu.kl_div.
+        lines = ["```{eval-rst}", f".. py:module:: {module.__name__}", "", ".. currentmodule:: lossedu", ""]
+        lines += inspect.cleandoc(module.__doc__ or "").splitlines() + [""]
         for name in module.__all__:
             lines += [f".. autofunction:: lossedu.{name}", ""]
+        lines.append("```")
         container = nodes.container()
         self.state.nested_parse(StringList(lines, source=f"<lossedu-api {module.__name__}>"), self.content_offset, container)
         return container.children

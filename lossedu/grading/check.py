@@ -25,13 +25,18 @@ def run_cases(question, fn, cases) -> QuestionResult:
     return QuestionResult(question.name, results)
 
 
-def check(name: str, fn, *, verbose: bool = True) -> QuestionResult:
-    """Run the public cases of question ``name`` on ``fn`` and print the feedback."""
+def check(name: str, fn, *, verbose: bool = True) -> QuestionResult | None:
+    """Run the public cases of question ``name`` on ``fn``.
+
+    With ``verbose`` (the default) the feedback is printed and nothing is returned, so a
+    notebook cell shows the feedback once; otherwise the result is returned silently.
+    """
     question = get_question(name)
     result = run_cases(question, fn, question.public_cases())
-    if verbose:
-        print(render(result))
-    return result
+    if not verbose:
+        return result
+    print(render(result))
+    return None
 
 
 def render(result: QuestionResult) -> str:

@@ -27,11 +27,12 @@ def _alarm(signum, frame):
     raise CallTimeout()
 
 
-def _limit_resources() -> None:
-    cpu = int(os.environ.get("LOSSEDU_GRADE_CPU_SECONDS", "0") or 0)
+def _limit_resources(limits: dict) -> None:
+    """CPU seconds and address space for this process (the grader also has a wall-clock timeout)."""
+    cpu = int(limits.get("cpu_seconds") or 0)
     if cpu > 0:
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    mem = int(os.environ.get("LOSSEDU_GRADE_MEMORY_MB", "0") or 0)
+    mem = int(limits.get("memory_mb") or 0)
     if mem > 0:
         limit = mem * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -42,7 +43,7 @@ def main() -> None:
     os.dup2(2, 1)  # the submission's prints go to stderr, never into the answer channel
     sys.stdout = sys.stderr
     request = json.loads(sys.stdin.read())
-    _limit_resources()
+    _limit_resources(request.get("limits", {}))
 
     import torch
 

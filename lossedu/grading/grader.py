@@ -26,6 +26,7 @@ from .spec import CaseResult, QuestionResult, compare, encode
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_CALL_TIMEOUT = 10.0
+DEFAULT_MEMORY_MB = 4096
 
 
 @dataclass
@@ -66,8 +67,7 @@ class SubmissionResult:
 
 def _run_child(request: dict, timeout: float) -> tuple[list | None, str]:
     """Run the child on ``request``; return (answers or None, error message)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LOSSEDU_GRADE_")}
-    env.setdefault("LOSSEDU_GRADE_CPU_SECONDS", str(int(timeout) + 5))
+    env = dict(os.environ)
     env["LOSSEDU_DEVICE"] = "cpu"
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env.setdefault("OMP_NUM_THREADS", "1")
@@ -113,13 +113,15 @@ def grade_notebook(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     call_timeout: float = DEFAULT_CALL_TIMEOUT,
+    memory_mb: int = DEFAULT_MEMORY_MB,
     include_hidden: bool = True,
 ) -> SubmissionResult:
     """Grade one submitted notebook. Never raises for a bad submission; never modifies it.
 
     ``timeout`` bounds the whole child process (it is killed with its process group);
     ``call_timeout`` bounds each call of a student function, so one endless function
-    scores 0 on its own cases while the other questions are still graded.
+    scores 0 on its own cases while the other questions are still graded;
+    ``memory_mb`` caps the child's address space (0 for no cap).
     """
     path = Path(path)
     try:
@@ -140,7 +142,9 @@ def grade_notebook(
             plan.append((q, case, expected))
             calls.append({"function": q.function, "args": encode(list(case.args)), "kwargs": encode(case.kwargs)})
 
-    answers, error = _run_child({"source": source, "calls": calls, "call_timeout": call_timeout}, timeout)
+    limits = {"cpu_seconds": int(timeout) + 5, "memory_mb": memory_mb}
+    request = {"source": source, "calls": calls, "call_timeout": call_timeout, "limits": limits}
+    answers, error = _run_child(request, timeout)
     by_question: dict[str, list[CaseResult]] = {q.name: [] for q in questions}
     for i, (q, case, expected) in enumerate(plan):
         label = case.label or f"case {len(by_question[q.name]) + 1}"
@@ -161,6 +165,7 @@ def grade_many(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     call_timeout: float = DEFAULT_CALL_TIMEOUT,
+    memory_mb: int = DEFAULT_MEMORY_MB,
     jobs: int = 1,
     progress: bool = True,
     include_hidden: bool = True,
@@ -170,7 +175,9 @@ def grade_many(
     results: list[SubmissionResult | None] = [None] * len(paths)
 
     def work(i):
-        results[i] = grade_notebook(paths[i], timeout=timeout, call_timeout=call_timeout, include_hidden=include_hidden)
+        results[i] = grade_notebook(
+            paths[i], timeout=timeout, call_timeout=call_timeout, memory_mb=memory_mb, include_hidden=include_hidden
+        )
 
     bar = None
     if progress:
