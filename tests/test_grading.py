@@ -181,6 +181,49 @@ def test_patching_comparisons_or_always_equal_objects_gains_nothing(tmp_path):
     assert result.score < 0.2 * result.max_score
 
 
+FORBIDDEN_USE = '''
+import torch.nn.functional as F
+import lossedu
+from scipy.special import rel_entr
+
+def _kl(p, q):
+    return F.kl_div(q.log(), p, reduction="none").sum(-1)
+
+def kl_divergence(p, q):
+    return _kl(p, q)
+
+def entropy(p):
+    return lossedu.entropy(p)
+
+def cross_entropy(p, q):
+    return torch.from_numpy(-rel_entr(p.numpy(), q.numpy()).sum(-1))
+'''
+
+
+def test_calling_a_forbidden_api_scores_zero_for_that_question(tmp_path):
+    solution = ROOT / "solutions" / "03-information-to-cross-entropy.ipynb"
+    sub = _with_cell(solution, tmp_path / "lazy.ipynb", FORBIDDEN_USE)
+    result = grade_notebook(sub)
+    by_name = {q.question: q for q in result.questions}
+    for name, used in [("ch03.entropy", "lossedu.entropy"), ("ch03.kl_divergence", "torch.nn.functional.kl_div"),
+                       ("ch03.cross_entropy", "scipy.special.rel_entr")]:
+        assert by_name[name].score == 0, name
+        assert used in by_name[name].cases[0].message
+    # js_divergence (the solution's own code) calls the student's kl_divergence, which is forbidden
+    assert by_name["ch03.js_divergence"].score == 0
+
+
+def test_check_reports_a_forbidden_api(capsys):
+    import torch.nn.functional as F
+
+    def kl_divergence(p, q):
+        return F.kl_div(q.log(), p, reduction="none").sum(-1)
+
+    lossedu.check("ch03.kl_divergence", kl_divergence)
+    out = capsys.readouterr().out
+    assert "uses torch.nn.functional.kl_div" in out and "score: 0/" in out
+
+
 def test_an_endless_function_scores_zero_on_its_own_cases_and_the_rest_is_graded(tmp_path):
     solution = ROOT / "solutions" / "03-information-to-cross-entropy.ipynb"
     sub = _with_cell(solution, tmp_path / "loop.ipynb", "def entropy(p):\n    while True:\n        pass\n")

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from .registry import get_question
-from .spec import CaseResult, QuestionResult, compare, encode_answer
+from .forbidden import violations_in_function
+from .spec import CaseResult, QuestionResult, compare, encode_answer, forbidden_message
 
 
 def run_cases(question, fn, cases) -> QuestionResult:
     """Call ``fn`` on each case and compare with the reference. Never raises because of ``fn``."""
+    banned = violations_in_function(fn, question.forbidden)
+    if banned:
+        message = forbidden_message(banned)
+        return QuestionResult(
+            question.name, [CaseResult(c.label or f"case {i}", 0.0, c.points, False, message) for i, c in enumerate(cases, 1)]
+        )
     results = []
     for i, case in enumerate(cases, start=1):
         label = case.label or f"case {i}"
@@ -41,8 +48,11 @@ def check(name: str, fn, *, verbose: bool = True) -> QuestionResult | None:
 
 def render(result: QuestionResult) -> str:
     lines = [f"{result.question}"]
-    if result.cases and all(c.message == "not implemented yet" for c in result.cases):
+    messages = {c.message for c in result.cases}
+    if result.cases and messages == {"not implemented yet"}:
         lines.append("  ✗ not implemented yet: replace `raise NotImplementedError` with your code")
+    elif len(messages) == 1 and next(iter(messages)).startswith("uses "):
+        lines.append(f"  ✗ {next(iter(messages))}")
     else:
         for c in result.cases:
             mark = "✓" if c.passed else "✗"

@@ -21,8 +21,9 @@ from pathlib import Path
 
 from .check import _clone
 from .extract import definitions, exercise_of, read_notebook
+from .forbidden import violations_in_source
 from .registry import questions_for
-from .spec import CaseResult, QuestionResult, compare, encode
+from .spec import CaseResult, QuestionResult, compare, encode, forbidden_message
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_CALL_TIMEOUT = 10.0
@@ -145,10 +146,13 @@ def grade_notebook(
     limits = {"cpu_seconds": int(timeout) + 5, "memory_mb": memory_mb}
     request = {"source": source, "calls": calls, "call_timeout": call_timeout, "limits": limits}
     answers, error = _run_child(request, timeout)
+    banned = {q.name: violations_in_source(source, q.function, q.forbidden) for q in questions}
     by_question: dict[str, list[CaseResult]] = {q.name: [] for q in questions}
     for i, (q, case, expected) in enumerate(plan):
         label = case.label or f"case {len(by_question[q.name]) + 1}"
-        if answers is None:
+        if banned[q.name]:
+            passed, message = False, forbidden_message(banned[q.name])
+        elif answers is None:
             passed, message = False, error
         else:
             try:

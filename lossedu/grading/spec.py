@@ -36,7 +36,11 @@ class Case:
 
 @dataclass(frozen=True)
 class Question:
-    """A graded question: the student writes ``function``; ``reference`` is the truth."""
+    """A graded question: the student writes ``function``; ``reference`` is the truth.
+
+    ``forbidden`` lists dotted names the answer may not use (``lossedu`` itself is
+    always forbidden), e.g. ``("torch.nn.functional.kl_div", "scipy")``.
+    """
 
     name: str
     function: str
@@ -45,6 +49,7 @@ class Question:
     description: str = ""
     rtol: float = 1e-6
     atol: float = 1e-8
+    forbidden: tuple = ()
 
     @property
     def exercise(self) -> str:
@@ -129,6 +134,10 @@ def encode_answer(value: Any) -> Any:
         except Exception as exc:  # noqa: BLE001 - report, never crash the grader
             return {_ERROR: f"the answer could not be read: {type(exc).__name__}: {exc}"}
     return {_ERROR: f"returned a {type(value).__name__}; expected a tensor or a number"}
+
+
+def forbidden_message(names) -> str:
+    return f"uses {', '.join(names)}, which this question does not allow: write it with tensor operations"
 
 
 def error_record(message: str) -> dict:

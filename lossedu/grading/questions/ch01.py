@@ -99,6 +99,8 @@ def _soft_threshold_cases():
     ]
 
 
+FORBIDDEN = ("sklearn", "torch.nn.functional.multi_margin_loss", "torch.nn.MultiMarginLoss")
+
 QUESTIONS = [
     Question(
         name="ch01.zero_one_loss",
@@ -106,6 +108,7 @@ QUESTIONS = [
         reference=lambda scores, target: ref.zero_one_loss(scores, target),
         cases=_zero_one_cases,
         description="Error rate of sign(scores) against labels in {-1, +1}; a zero score is a mistake.",
+        forbidden=FORBIDDEN,
     ),
     Question(
         name="ch01.hinge_loss",
@@ -115,6 +118,7 @@ QUESTIONS = [
         ),
         cases=_hinge_cases,
         description="max(0, margin - y s) with labels in {-1, +1} and a reduction.",
+        forbidden=FORBIDDEN,
     ),
     Question(
         name="ch01.multi_margin_loss",
@@ -124,6 +128,7 @@ QUESTIONS = [
         ),
         cases=_multi_margin_cases,
         description="The multi-class hinge loss of torch.nn.functional.multi_margin_loss, mean over samples.",
+        forbidden=FORBIDDEN,
     ),
     Question(
         name="ch01.l2_penalty",
@@ -138,5 +143,6 @@ QUESTIONS = [
         reference=lambda w, threshold: ref.softshrink(w, threshold),
         cases=_soft_threshold_cases,
         description="The proximal step of the L1 penalty: sign(w) * max(|w| - threshold, 0).",
+        forbidden=("torch.nn.functional.softshrink", "torch.nn.Softshrink", "torch.softshrink"),
     ),
 ]

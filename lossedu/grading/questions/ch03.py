@@ -70,6 +70,9 @@ def _ce_cases():
     ]
 
 
+# Each answer is written with tensor operations, not with a library's ready-made version.
+FORBIDDEN = ("scipy", "torch.distributions", "torch.nn.functional.kl_div", "torch.special.entr", "torch.nn.KLDivLoss")
+
 QUESTIONS = [
     Question(
         name="ch03.entropy",
@@ -77,6 +80,7 @@ QUESTIONS = [
         reference=lambda p: ref.entropy(p),
         cases=_entropy_cases,
         description="Shannon entropy in nats over the last dimension, with 0·log 0 = 0.",
+        forbidden=FORBIDDEN,
     ),
     Question(
         name="ch03.kl_divergence",
@@ -84,6 +88,7 @@ QUESTIONS = [
         reference=lambda p, q: ref.kl_divergence(p, q),
         cases=_kl_cases,
         description="KL(p‖q) over the last dimension; +inf where q = 0 < p.",
+        forbidden=FORBIDDEN,
     ),
     Question(
         name="ch03.js_divergence",
@@ -91,6 +96,7 @@ QUESTIONS = [
         reference=lambda p, q: ref.js_divergence(p, q),
         cases=_js_cases,
         description="Jensen–Shannon divergence (not the distance) over the last dimension.",
+        forbidden=FORBIDDEN,
     ),
     Question(
         name="ch03.cross_entropy",
@@ -98,5 +104,6 @@ QUESTIONS = [
         reference=lambda p, q: ref.cross_entropy_between(p, q),
         cases=_ce_cases,
         description="Cross-entropy H(p, q) over the last dimension.",
+        forbidden=FORBIDDEN + ("torch.nn.functional.cross_entropy", "torch.nn.functional.nll_loss"),
     ),
 ]
