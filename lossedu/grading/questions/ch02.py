@@ -85,6 +85,13 @@ def _gaussian_cases():
     ]
 
 
+# The library versions of what each question asks for.
+_F = "torch.nn.functional."
+_NN = "torch.nn."
+_REGRESSION = tuple(_F + n for n in ("mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "gaussian_nll_loss"))
+_REGRESSION += tuple(_NN + n for n in ("MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "GaussianNLLLoss"))
+_REGRESSION += ("torch.distributions",)
+
 QUESTIONS = [
     Question(
         name="ch02.mean_squared_error",
@@ -92,6 +99,7 @@ QUESTIONS = [
         reference=lambda x, y, reduction="mean": ref.mse_loss(x, y, reduction=reduction),
         cases=_mse_cases,
         description="Squared error with reduction 'mean' (default), 'sum' or 'none'.",
+        forbidden=_REGRESSION,
     ),
     Question(
         name="ch02.huber",
@@ -99,6 +107,7 @@ QUESTIONS = [
         reference=lambda x, y, delta=1.0: ref.huber_loss(x, y, delta=delta),
         cases=_huber_cases,
         description="Mean Huber loss with threshold delta (default 1).",
+        forbidden=_REGRESSION,
     ),
     Question(
         name="ch02.smooth_l1",
@@ -106,6 +115,7 @@ QUESTIONS = [
         reference=lambda x, y, beta=1.0: ref.smooth_l1_loss(x, y, beta=beta),
         cases=_smooth_l1_cases,
         description="Mean Smooth L1 loss with threshold beta (default 1); beta=0 is the absolute error.",
+        forbidden=_REGRESSION,
     ),
     Question(
         name="ch02.pinball",
@@ -113,6 +123,7 @@ QUESTIONS = [
         reference=lambda x, y, q: ref.quantile_loss(x, y, q),
         cases=_pinball_cases,
         description="Mean quantile (pinball) loss for the q-quantile.",
+        forbidden=_REGRESSION,
     ),
     Question(
         name="ch02.gaussian_nll",
@@ -120,5 +131,6 @@ QUESTIONS = [
         reference=lambda x, y, var: ref.gaussian_nll_loss(x, y, var, full=True),
         cases=_gaussian_cases,
         description="Mean Gaussian negative log-likelihood with the ½ log 2π constant.",
+        forbidden=_REGRESSION,
     ),
 ]
