@@ -26,7 +26,7 @@ book: $(STAMP)
 test: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS) --dist loadfile \
 	    --nbval --nbval-current-env --nbval-sanitize-with .nbval-sanitize.cfg \
-	    tests book solutions exercises
+	    --doctest-modules lossedu tests book solutions exercises
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

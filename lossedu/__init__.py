@@ -22,10 +22,12 @@ def check(question: str, fn, *, verbose: bool = True):
     function scores 0 points. With ``verbose=False`` it prints nothing and returns
     the result instead (``.score``, ``.max_score``, ``.cases``).
 
-    >>> import lossedu
-    >>> result = lossedu.check("ch03.entropy", lossedu.entropy, verbose=False)
-    >>> result.score == result.max_score
-    True
+    >>> import torch, lossedu
+    >>> def entropy(p):
+    ...     return -torch.special.xlogy(p, p).sum(dim=-1)
+    >>> result = lossedu.check("ch03.entropy", entropy, verbose=False)
+    >>> result.score, result.max_score
+    (5.0, 5.0)
     """
     from .grading.check import check as _check
 

@@ -55,7 +55,7 @@ def self_information(p: torch.Tensor) -> torch.Tensor:
     """
     check_tensor(p, "p")
     check_probability(p, "p")
-    return -torch.log(p)
+    return 0.0 - torch.log(p)  # 0.0 - x: a certain outcome gives +0, not -0
 
 
 def entropy(p: torch.Tensor, dim: int = -1) -> torch.Tensor:
