@@ -83,6 +83,8 @@ def execute(path: str | Path, timeout: int = 600) -> None:
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)  # timings from older runs: noise in diffs
     client = NotebookClient(
         nb, timeout=timeout, kernel_name="python3", record_timing=False, resources={"metadata": {"path": str(path.parent)}}
     )

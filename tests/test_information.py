@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 import lossedu
 from _helpers import F64, assert_matches
 
-torch.set_default_dtype(torch.float64)
 
 
 def _random(seed, shape, *, zeros=0.0, sharp=1.0):
