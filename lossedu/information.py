@@ -23,6 +23,7 @@ from ._checks import (
     check_reduction,
     check_same_shape,
     check_tensor,
+    reduce,
 )
 
 __all__ = [
@@ -176,11 +177,7 @@ def kl_div(
     else:
         check_probability(target, "target")
         pointwise = torch.special.xlogy(target, target) - target * input
-    if reduction == "none":
-        return pointwise
-    if reduction == "sum":
-        return pointwise.sum()
-    if reduction == "mean":
-        return pointwise.mean()
-    total = pointwise.sum()
-    return total / input.shape[0] if input.dim() != 0 else total
+    if reduction == "batchmean":
+        total = pointwise.sum()
+        return total / input.shape[0] if input.dim() != 0 else total
+    return reduce(pointwise, reduction)
