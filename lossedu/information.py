@@ -14,6 +14,8 @@ Conventions shared by every function here:
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from ._checks import (
@@ -111,10 +113,14 @@ def js_divergence(p: torch.Tensor, q: torch.Tensor, dim: int = -1) -> torch.Tens
     tensor(0.6931)
     """
     _pair(p, q, dim)
-    m = 0.5 * (p + q)
+    # log m = log(p + q) - log 2, computed without forming m: halving the smallest
+    # subnormal number underflows to 0 and would turn a finite JS into inf. Where
+    # p + q = 0 both terms below are 0; the log is taken of 1 there to keep gradients finite.
+    total = p + q
+    log_m = torch.log(torch.where(total > 0, total, torch.ones_like(total))) - math.log(2.0)
 
     def kl_to_m(a):
-        return (torch.special.xlogy(a, a) - torch.special.xlogy(a, m)).sum(dim=dim)
+        return (torch.special.xlogy(a, a) - a * log_m).sum(dim=dim)
 
     return 0.5 * kl_to_m(p) + 0.5 * kl_to_m(q)
 
