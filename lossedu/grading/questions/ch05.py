@@ -118,6 +118,15 @@ def _dice_cases():
     ]
 
 
+_F = "torch.nn.functional."
+_NN = "torch.nn."
+# the losses a student might call instead of writing them (lossedu itself is always forbidden)
+_LOSSES = tuple(_F + n for n in ("cross_entropy", "nll_loss", "binary_cross_entropy",
+                                 "binary_cross_entropy_with_logits"))
+_LOSSES += tuple(_NN + n for n in ("CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss"))
+_LOSSES += ("torchvision", "kornia", "monai", "segmentation_models_pytorch")
+_WEIGHTS = ("sklearn",)
+
 QUESTIONS = [
     Question(
         name="ch05.inverse_frequency_weights",
@@ -125,6 +134,7 @@ QUESTIONS = [
         reference=lambda counts: ref.inverse_frequency_weights(counts.to(F64)),
         cases=_inverse_cases,
         description="Class weights N / (C n_c) from a 1-D tensor of class counts.",
+        forbidden=_WEIGHTS,
     ),
     Question(
         name="ch05.effective_number_weights",
@@ -132,6 +142,7 @@ QUESTIONS = [
         reference=lambda counts, beta=0.999: ref.effective_number_weights(counts.to(F64), beta),
         cases=_effective_cases,
         description="Class-balanced weights 1 / E_n with E_n = (1 - beta^n) / (1 - beta), normalised to sum to C.",
+        forbidden=_WEIGHTS,
     ),
     Question(
         name="ch05.sigmoid_focal_loss",
@@ -139,6 +150,7 @@ QUESTIONS = [
         reference=ref.sigmoid_focal_loss,
         cases=_sigmoid_focal_cases,
         description="torchvision's sigmoid focal loss: alpha_t (1 - p_t)^gamma BCEWithLogits, alpha < 0 switches alpha off.",
+        forbidden=_LOSSES,
     ),
     Question(
         name="ch05.focal_loss",
@@ -146,6 +158,7 @@ QUESTIONS = [
         reference=ref.focal_loss,
         cases=_focal_cases,
         description="Softmax focal loss with per-class alpha, ignore_index and cross_entropy's weighted mean.",
+        forbidden=_LOSSES,
     ),
     Question(
         name="ch05.dice_loss",
@@ -153,5 +166,6 @@ QUESTIONS = [
         reference=ref.dice_loss,
         cases=_dice_cases,
         description="Soft Dice loss per sample over all non-batch dimensions, then reduced over the batch.",
+        forbidden=_LOSSES,
     ),
 ]
