@@ -61,8 +61,17 @@ def check_reduction(reduction, allowed: Iterable[str] = REDUCTIONS) -> None:
         raise ValueError(f"reduction must be one of {options}, got {reduction!r}")
 
 
-def reduce(loss: torch.Tensor, reduction: str) -> torch.Tensor:
-    """Apply ``'none'``, ``'mean'`` or ``'sum'`` to an element-wise loss."""
+def reduce(loss: torch.Tensor, reduction: str, weight: torch.Tensor | None = None) -> torch.Tensor:
+    """Apply ``'none'``, ``'mean'`` or ``'sum'`` to an element-wise loss.
+
+    With ``weight`` (broadcastable to ``loss``) the loss is multiplied by it first, and
+    ``'mean'`` divides by the sum of the weights rather than the count: PyTorch's
+    weighted mean, as in ``cross_entropy(weight=...)``.
+    """
+    if weight is not None:
+        loss = loss * weight
+        if reduction == "mean":
+            return loss.sum() / weight.expand_as(loss).sum()
     if reduction == "none":
         return loss
     if reduction == "mean":

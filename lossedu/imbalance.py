@@ -295,10 +295,7 @@ def focal_loss(
         weight = keep.to(input.dtype)
     else:
         weight = alpha[safe_target] * keep.to(input.dtype)
-    loss = loss * weight
-    if reduction == "mean":
-        return loss.sum() / weight.sum()
-    return reduce(loss, reduction)
+    return reduce(loss, reduction, weight)
 
 
 def dice_loss(

@@ -86,13 +86,7 @@ def mse_loss(
     """
     _pair(input, target, reduction)
     _weight(weight, input)
-    loss = (input - target).square()
-    if weight is None:
-        return reduce(loss, reduction)
-    loss = loss * weight
-    if reduction == "mean":
-        return loss.sum() / weight.sum()
-    return reduce(loss, reduction)
+    return reduce((input - target).square(), reduction, weight)
 
 
 def rmse_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
@@ -134,13 +128,7 @@ def l1_loss(
     """
     _pair(input, target, reduction)
     _weight(weight, input)
-    loss = (input - target).abs()
-    if weight is None:
-        return reduce(loss, reduction)
-    loss = loss * weight
-    if reduction == "mean":
-        return loss.sum() / weight.sum()
-    return reduce(loss, reduction)
+    return reduce((input - target).abs(), reduction, weight)
 
 
 def huber_loss(
