@@ -91,6 +91,19 @@ def _bce_logits_cases():
     ]
 
 
+_F, _NN = "torch.nn.functional.", "torch.nn."
+FORBIDDEN = tuple(
+    _F + n
+    for n in ("softmax", "log_softmax", "nll_loss", "cross_entropy", "binary_cross_entropy",
+              "binary_cross_entropy_with_logits", "logsigmoid", "softplus", "one_hot")
+)
+FORBIDDEN += tuple(
+    _NN + n for n in ("Softmax", "LogSoftmax", "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss",
+                      "LogSigmoid", "Softplus")
+)
+FORBIDDEN += ("torch.softmax", "torch.log_softmax", "torch.special.softmax", "torch.special.log_softmax",
+              "torch.distributions", "scipy")
+
 QUESTIONS = [
     Question(
         name="ch04.stable_log_softmax",
@@ -98,6 +111,7 @@ QUESTIONS = [
         reference=lambda x: ref.log_softmax(x, -1),
         cases=_log_softmax_cases,
         description="log-softmax over the last dimension, finite for any finite input.",
+        forbidden=FORBIDDEN,
     ),
     Question(
         name="ch04.weighted_cross_entropy",
@@ -107,6 +121,7 @@ QUESTIONS = [
         ),
         cases=_weighted_ce_cases,
         description="mean cross-entropy from (N, C) logits with class weights and ignore_index.",
+        forbidden=FORBIDDEN,
     ),
     Question(
         name="ch04.smoothed_cross_entropy",
@@ -114,6 +129,7 @@ QUESTIONS = [
         reference=lambda x, t, eps: ref.cross_entropy(x, t, label_smoothing=eps),
         cases=_smoothing_cases,
         description="mean cross-entropy with label smoothing eps.",
+        forbidden=FORBIDDEN,
     ),
     Question(
         name="ch04.bce_with_logits",
@@ -121,5 +137,6 @@ QUESTIONS = [
         reference=lambda x, y, pos_weight=None: ref.binary_cross_entropy_with_logits(x, y, pos_weight=pos_weight),
         cases=_bce_logits_cases,
         description="mean binary cross-entropy on logits with an optional pos_weight.",
+        forbidden=FORBIDDEN,
     ),
 ]
