@@ -1,4 +1,4 @@
-"""Chapter 02: regression losses.
+r"""Chapter 02: regression losses.
 
 Losses on a residual :math:`d = x - y` between a prediction ``input`` (:math:`x`) and a
 ``target`` (:math:`y`). Five of them carry exactly the semantics of their namesakes in
@@ -13,8 +13,13 @@ Conventions shared by every function here:
   warns and broadcasts a ``(N,)`` target against an ``(N, 1)`` prediction into an
   ``(N, N)`` matrix of residuals; lossedu raises a :class:`ValueError` instead.
 * ``reduction`` is ``'none'`` (element-wise losses), ``'mean'`` (the default) or ``'sum'``.
-* Piecewise losses are written with ``minimum(|d|, threshold)`` rather than a branch, so
-  that no branch that is not taken can put a NaN or an infinity into the gradient.
+* Piecewise losses are written with a clamp rather than a branch, so that no branch that
+  is not taken can put a NaN or an infinity into the gradient. Huber and Smooth L1 use
+  :math:`m\,(d - \tfrac12 m)` with :math:`m = \operatorname{clamp}(d, -\delta, \delta)`, which is
+  :math:`\tfrac12 d^2` when :math:`|d| \le \delta` and :math:`\delta(|d| - \tfrac12\delta)`
+  otherwise; its gradient is :math:`m` itself, which a small ``torch.autograd.Function``
+  recomputes from the saved residual (no chain of intermediate tensors for autograd to walk
+  back through, and still exact under a double backward).
 """
 
 from __future__ import annotations
@@ -131,6 +136,40 @@ def l1_loss(
     return reduce((input - target).abs(), reduction, weight)
 
 
+class _ClampedQuadratic(torch.autograd.Function):
+    r"""Element-wise Huber loss :math:`m\,(d - \tfrac12 m)`, :math:`m = \operatorname{clamp}(d, -t, t)`,
+    divided by ``t`` when ``divide`` is true (Smooth L1 with :math:`\beta = t`).
+
+    With :math:`|d| \le t`, :math:`m = d` and the product is :math:`d \cdot \tfrac12 d`; beyond,
+    :math:`m = \pm t` and it is :math:`t(|d| - \tfrac12 t)`: no branch, and only a clamped value
+    is ever squared. The gradient with respect to :math:`d` is :math:`m` (over ``t`` for Smooth
+    L1), recomputed from the saved residual, so the backward pass is one clamp and one product.
+    """
+
+    @staticmethod
+    def forward(ctx, d, t, divide):
+        m = d.clamp(-t, t)
+        out = torch.add(d, m, alpha=-0.5).mul_(m)
+        if divide:
+            out = out.div_(t)
+        ctx.t, ctx.divide = t, divide
+        ctx.save_for_backward(d)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (d,) = ctx.saved_tensors
+        t = ctx.t
+        if torch.is_grad_enabled():  # create_graph=True: keep every op differentiable
+            # the same m, written so that its derivative is 1 only for |d| < t, as in torch
+            m = torch.where(d.abs() < t, d, d.sign() * t)
+            return (m / t if ctx.divide else m) * grad, None, None
+        m = d.clamp(-t, t)
+        if ctx.divide:
+            m = m.div_(t)
+        return m.mul_(grad), None, None
+
+
 def huber_loss(
     input: torch.Tensor,
     target: torch.Tensor,
@@ -158,9 +197,7 @@ def huber_loss(
     _pair(input, target, reduction)
     check_positive(delta, "delta")
     _weight(weight, input)
-    a = (input - target).abs()
-    m = torch.clamp(a, max=delta)  # |d| below delta, delta above
-    loss = 0.5 * m.square() + delta * (a - m)
+    loss = _ClampedQuadratic.apply(input - target, float(delta), False)
     if weight is not None:
         loss = loss * weight
     return reduce(loss, reduction)
@@ -189,12 +226,9 @@ def smooth_l1_loss(
     """
     _pair(input, target, reduction)
     check_positive(beta, "beta", strict=False)
-    a = (input - target).abs()
     if beta == 0:
-        return reduce(a, reduction)
-    m = torch.clamp(a, max=beta)
-    loss = 0.5 * m.square() / beta + (a - m)
-    return reduce(loss, reduction)
+        return reduce((input - target).abs(), reduction)
+    return reduce(_ClampedQuadratic.apply(input - target, float(beta), True), reduction)
 
 
 def log_cosh_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean") -> torch.Tensor:

@@ -96,6 +96,57 @@ def test_huber_and_smooth_l1_gradients_match_torch_at_the_threshold():
     assert_matches(lossedu.smooth_l1_loss, F.smooth_l1_loss, (x, y), kwargs={"beta": 2.0, "reduction": "none"})
 
 
+HUBER_LIKE = [
+    ("huber delta=0.5", lossedu.huber_loss, F.huber_loss, {"delta": 0.5}),
+    ("huber delta=2", lossedu.huber_loss, F.huber_loss, {"delta": 2.0}),
+    ("smooth_l1 beta=0.5", lossedu.smooth_l1_loss, F.smooth_l1_loss, {"beta": 0.5}),
+    ("smooth_l1 beta=2", lossedu.smooth_l1_loss, F.smooth_l1_loss, {"beta": 2.0}),
+]
+
+
+@pytest.mark.parametrize("name, ours, theirs, kw", HUBER_LIKE, ids=[c[0] for c in HUBER_LIKE])
+def test_huber_and_smooth_l1_second_derivatives_match_torch(name, ours, theirs, kw):
+    # residuals at 0, inside, exactly at the threshold, beyond it and huge: the second
+    # derivative is 1 (1/beta) strictly inside the threshold and 0 from it on, as in torch
+    t = kw.get("delta", kw.get("beta"))
+    d = torch.tensor([0.0, 0.3 * t, -0.7 * t, t, -t, 1.5 * t, -4.0 * t, 1e6], dtype=F64)
+    y = torch.linspace(-1, 1, d.numel(), dtype=F64)
+    v = torch.linspace(0.5, 2.0, d.numel(), dtype=F64)
+    results = []
+    for fn in (ours, theirs):
+        x = (y + d).requires_grad_(True)
+        target = y.clone().requires_grad_(True)
+        loss = fn(x, target, reduction="sum", **kw)
+        gx, gy = torch.autograd.grad(loss, (x, target), create_graph=True)
+        hx, hy = torch.autograd.grad((gx * v).sum(), (x, target))
+        results.append((gx.detach(), gy.detach(), hx, hy))
+    for a, b in zip(*results):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name, ours, theirs, kw", HUBER_LIKE, ids=[c[0] for c in HUBER_LIKE])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_huber_and_smooth_l1_gradgradcheck(name, ours, theirs, kw, reduction):
+    x, y = _random((3, 4), 21, scale=2.0)
+    inputs = (x.requires_grad_(True), y.requires_grad_(True))
+    assert torch.autograd.gradgradcheck(lambda a, b: ours(a, b, reduction=reduction, **kw), inputs)
+
+
+@pytest.mark.parametrize("name, ours, theirs, kw", HUBER_LIKE, ids=[c[0] for c in HUBER_LIKE])
+def test_huber_and_smooth_l1_float32_match_torch_within_two_ulp(name, ours, theirs, kw):
+    # float32, many residuals on both sides of the threshold: values and gradients within 2 ulp
+    x, y = _random((20000,), 22, scale=3.0)
+    x, y = x.float(), y.float()
+    a, b = x.clone().requires_grad_(True), x.clone().requires_grad_(True)
+    ours_value = ours(a, y, reduction="none", **kw)
+    theirs_value = theirs(b, y, reduction="none", **kw)
+    torch.testing.assert_close(ours_value, theirs_value, rtol=2.5e-7, atol=0.0)
+    cot = torch.rand(x.shape, generator=torch.Generator().manual_seed(23))
+    ours_value.backward(cot)
+    theirs_value.backward(cot)
+    torch.testing.assert_close(a.grad, b.grad, rtol=2.5e-7, atol=0.0)
+
+
 @pytest.mark.parametrize(
     "fn, kw",
     [
