@@ -6,13 +6,16 @@ positional arguments (float tensors that need gradients have ``requires_grad``);
 both functions get fresh copies. The time of forward + backward is measured for
 both, and the ratio lossedu / reference is printed: 1.0 means "as fast",
 2.0 "twice as slow". Ratios, not seconds, are what the project tracks.
+
+The two functions are timed in alternation (ours, reference, ours, ...) and the
+fastest run of each is kept, so that load from other processes, which only ever
+adds time, disturbs both sides alike and mostly drops out of the ratio.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -32,20 +35,26 @@ def _fresh(args):
     return out
 
 
-def _time(fn, make, repeat):
+def _once(fn, base):
+    args = _fresh(base)
+    start = time.perf_counter()
+    out = fn(*args)
+    if out.requires_grad:
+        out.sum().backward() if out.dim() else out.backward()
+    return time.perf_counter() - start
+
+
+def _time_pair(ours, reference, make, repeat):
+    """Fastest forward+backward time of each function, measured in alternation."""
     base = make()
-
-    def once():
-        args = _fresh(base)
-        start = time.perf_counter()
-        out = fn(*args)
-        if out.requires_grad:
-            out.sum().backward() if out.dim() else out.backward()
-        return time.perf_counter() - start
-
-    for _ in range(3):
-        once()
-    return statistics.median(once() for _ in range(repeat))
+    for _ in range(3):  # warm-up
+        _once(ours, base)
+        _once(reference, base)
+    t_ours, t_ref = [], []
+    for _ in range(repeat):
+        t_ours.append(_once(ours, base))
+        t_ref.append(_once(reference, base))
+    return min(t_ours), min(t_ref)
 
 
 def load_cases(folder: Path):
@@ -68,11 +77,10 @@ def main(argv=None) -> int:
     if not cases:
         print("no benchmark cases found", file=sys.stderr)
         return 1
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; forward+backward, median of {args.repeat}")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; forward+backward, best of {args.repeat}")
     print(f"{'case':52s} {'lossedu ms':>11s} {'reference ms':>13s} {'ratio':>7s}")
     for name, make, ours, reference in cases:
-        t_ours = _time(ours, make, args.repeat)
-        t_ref = _time(reference, make, args.repeat)
+        t_ours, t_ref = _time_pair(ours, reference, make, args.repeat)
         print(f"{name:52s} {t_ours * 1e3:11.3f} {t_ref * 1e3:13.3f} {t_ours / t_ref:7.2f}")
     return 0
 
