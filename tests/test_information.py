@@ -209,3 +209,101 @@ def test_kl_div_error_messages():
         lossedu.kl_div(x, y, log_target="yes")
     with pytest.raises(TypeError, match=r"target must be a floating-point tensor"):
         lossedu.kl_div(x, torch.tensor([[0, 1]]))
+
+
+# ----------------------------------------------------------------------------- torch references, values and gradients
+@pytest.mark.parametrize("name,shape,kw", CASES, ids=[c[0] for c in CASES])
+def test_entropy_matches_torch_entr_with_gradient(name, shape, kw):
+    p = _random(21, shape, **kw)
+    # torch.special.entr(0) has derivative -inf at an exact zero; compare gradients only without zeros
+    grad = [not kw.get("zeros")]
+    assert_matches(lossedu.entropy, lambda x: torch.special.entr(x).sum(-1), [p], grad=grad)
+
+
+@pytest.mark.parametrize("name,shape,kw", CASES, ids=[c[0] for c in CASES])
+def test_kl_divergence_matches_torch_kl_div_with_gradient(name, shape, kw):
+    p, q = _random(22, shape, **kw), _random(23, shape, sharp=kw.get("sharp", 1.0))
+
+    def reference(p, q):
+        return _torch_kl_div(q.log(), p, reduction="none").sum(-1)
+
+    assert_matches(lossedu.kl_divergence, reference, [p, q], grad=[not kw.get("zeros"), True])
+
+
+@pytest.mark.parametrize("shape", [(4, 5), (3, 10), (2, 3, 6), (6,)])
+def test_cross_entropy_between_matches_torch_probability_targets(shape):
+    # F.cross_entropy with probability targets is H(p, softmax(z)): compare values and the
+    # gradients with respect to both the target and the logits
+    g = torch.Generator().manual_seed(24)
+    z = torch.randn(shape, generator=g, dtype=F64) * 3
+    p = _random(25, shape)
+
+    def ours(p, z):
+        return lossedu.cross_entropy_between(p, z.softmax(-1))
+
+    def theirs(p, z):
+        if z.dim() == 1:
+            return F.cross_entropy(z, p, reduction="none")
+        # torch puts the class axis at dim 1
+        return F.cross_entropy(z.movedim(-1, 1), p.movedim(-1, 1), reduction="none")
+
+    assert_matches(ours, theirs, [p, z])
+
+
+def test_cross_entropy_between_one_hot_is_nll_loss():
+    g = torch.Generator().manual_seed(26)
+    logq = torch.randn(7, 4, generator=g, dtype=F64).log_softmax(-1)
+    y = torch.tensor([0, 3, 1, 2, 2, 0, 3])
+    onehot = F.one_hot(y, 4).to(F64)
+
+    def ours(logq):
+        return lossedu.cross_entropy_between(onehot, logq.exp())
+
+    def theirs(logq):
+        return F.nll_loss(logq, y, reduction="none")
+
+    assert_matches(ours, theirs, [logq])
+
+
+@pytest.mark.parametrize("shape", [(4, 5), (2, 3, 6)])
+def test_js_divergence_matches_torch_formula_with_gradient(shape):
+    p, q = _random(27, shape), _random(28, shape)
+
+    def reference(p, q):
+        m = 0.5 * (p + q)
+        kl = lambda a: _torch_kl_div(m.log(), a, reduction="none").sum(-1)  # noqa: E731
+        return 0.5 * kl(p) + 0.5 * kl(q)
+
+    assert_matches(lossedu.js_divergence, reference, [p, q])
+
+
+def test_js_divergence_survives_subnormal_probabilities():
+    # m = (p + q) / 2 underflows to 0 for the smallest subnormal; JS must stay finite (≈ 0)
+    tiny = 5e-324
+    p = torch.tensor([1.0, 0.0, tiny], dtype=F64)
+    q = torch.tensor([1.0, tiny, 0.0], dtype=F64)
+    js = lossedu.js_divergence(p, q)
+    assert torch.isfinite(js) and abs(js.item()) < 1e-300
+    # the naive form, with m formed explicitly, is what this guards against
+    m = 0.5 * (p + q)
+    naive = 0.5 * scipy.special.rel_entr(p.numpy(), m.numpy()).sum() + 0.5 * scipy.special.rel_entr(q.numpy(), m.numpy()).sum()
+    assert np.isinf(naive)
+
+
+def test_self_information():
+    p = torch.tensor([1.0, 0.5, 0.25, 0.0], dtype=F64)
+    out = lossedu.self_information(p)
+    torch.testing.assert_close(out[:3], -torch.log(p[:3]))
+    assert torch.isinf(out[3]) and out[3] > 0
+    assert not torch.signbit(out[0])  # a certain outcome gives +0, not -0
+    # additivity over independent events
+    a, b = torch.tensor([0.3], dtype=F64), torch.tensor([0.7], dtype=F64)
+    torch.testing.assert_close(lossedu.self_information(a * b), lossedu.self_information(a) + lossedu.self_information(b))
+
+
+def test_kl_triangle_inequality_fails_and_kl_is_asymmetric():
+    a, b, c = (torch.tensor(v, dtype=F64) for v in ([0.9, 0.1], [0.5, 0.5], [0.1, 0.9]))
+    kl = lossedu.kl_divergence
+    assert kl(a, c) > kl(a, b) + kl(b, c)
+    assert kl(b, a).item() == pytest.approx(0.5108256, abs=1e-7)
+    assert kl(a, b).item() == pytest.approx(0.3680642, abs=1e-7)
