@@ -84,6 +84,23 @@ def test_every_graded_question_is_asked_and_checked_in_its_notebook():
             assert any(not c.hidden for c in q.cases()), f"{q.name} has no public case"
 
 
+def test_points_announced_in_a_heading_are_what_the_question_is_worth():
+    import re
+
+    for path in SOLUTIONS:
+        nb = nbformat.read(path, as_version=4)
+        worth = {q.name: q.max_score() for q in questions_for(nb.metadata["lossedu"]["exercise"])}
+        announced = None
+        for cell in nb.cells:
+            heading = re.search(r"## Question \d+:.*\((\d+) points?\)", cell.source)
+            if cell.cell_type == "markdown" and heading:
+                announced = int(heading.group(1))
+            checked = re.search(r'lossedu\.check\("([^"]+)"', cell.source)
+            if cell.cell_type == "code" and checked and announced is not None:
+                assert announced == worth[checked.group(1)], f"{path.name}: {checked.group(1)}"
+                announced = None
+
+
 def test_strip_solutions_keeps_indentation_and_rejects_unclosed_regions():
     src = "def f(x):\n    y = 1\n    # BEGIN SOLUTION\n    return x + y\n    # END SOLUTION\n"
     assert strip_solutions(src) == (
@@ -334,7 +351,8 @@ def test_check_on_a_stub_prints_zero_and_does_not_raise(capsys):
 
     assert lossedu.check("ch03.entropy", entropy) is None
     out = capsys.readouterr().out
-    assert "score: 0/5 points" in out and "not implemented yet" in out
+    assert "score: 0/5 points on the public cases" in out and "not implemented yet" in out
+    assert "hidden cases add 1 more point" in out
     assert lossedu.check("ch03.entropy", entropy, verbose=False).score == 0
 
 

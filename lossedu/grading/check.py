@@ -42,11 +42,11 @@ def check(name: str, fn, *, verbose: bool = True) -> QuestionResult | None:
     result = run_cases(question, fn, question.public_cases())
     if not verbose:
         return result
-    print(render(result))
+    print(render(result, hidden_points=question.max_score() - question.max_score(include_hidden=False)))
     return None
 
 
-def render(result: QuestionResult) -> str:
+def render(result: QuestionResult, hidden_points: float = 0.0) -> str:
     lines = [f"{result.question}"]
     messages = {c.message for c in result.cases}
     if result.cases and messages == {"not implemented yet"}:
@@ -60,7 +60,10 @@ def render(result: QuestionResult) -> str:
             if not c.passed and c.message:
                 line += f": {c.message}"
             lines.append(line)
-    lines.append(f"  score: {_pts(result.score)}/{_pts(result.max_score)} points")
+    lines.append(f"  score: {_pts(result.score)}/{_pts(result.max_score)} points on the public cases")
+    if hidden_points:
+        more = "point" if hidden_points == 1 else "points"
+        lines.append(f"  (hidden cases add {_pts(hidden_points)} more {more} when your notebook is graded)")
     return "\n".join(lines)
 
 
