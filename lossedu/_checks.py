@@ -83,11 +83,18 @@ def reduce(loss: torch.Tensor, reduction: str, weight: torch.Tensor | None = Non
 
 
 def check_probability(x: torch.Tensor, name: str) -> None:
-    """Every entry of ``x`` must lie in [0, 1] (NaN is refused too)."""
+    """Every entry of ``x`` must lie in [0, 1] (NaN is refused too).
+
+    One pass on valid input (``aminmax``); the offending value is looked up only on failure.
+    """
+    if x.numel() == 0:
+        return
+    low, high = torch.aminmax(x.detach())
+    if bool(low >= 0) and bool(high <= 1):  # both False when x holds a NaN
+        return
     bad = ~((x >= 0) & (x <= 1))
-    if bool(bad.any()):
-        value = x[bad].flatten()[0].item()
-        raise ValueError(f"{name} must contain probabilities in [0, 1], got a value of {value!r}")
+    value = x[bad].flatten()[0].item()
+    raise ValueError(f"{name} must contain probabilities in [0, 1], got a value of {value!r}")
 
 
 def check_distribution(p: torch.Tensor, name: str, dim: int = -1, atol: float | None = None) -> None:
@@ -98,13 +105,16 @@ def check_distribution(p: torch.Tensor, name: str, dim: int = -1, atol: float | 
     """
     if p.dim() == 0:
         raise ValueError(f"{name} must have at least one dimension, got a scalar")
+    if atol is None:
+        atol = 1e-5 if p.dtype == torch.float64 else 1e-4
+    q = p.detach()
+    if q.numel() and bool(torch.amin(q) >= 0) and bool(((q.sum(dim=dim) - 1).abs() <= atol).all()):
+        return  # the valid case in two passes (NaN fails both tests); what follows names the fault
     if bool(torch.isnan(p).any()):
         raise ValueError(f"{name} must not contain NaN")
     if bool((p < 0).any()):
         value = p[p < 0].flatten()[0].item()
         raise ValueError(f"{name} must be non-negative (a probability vector), got a value of {value!r}")
-    if atol is None:
-        atol = 1e-5 if p.dtype == torch.float64 else 1e-4
     sums = p.sum(dim=dim)
     off = (sums - 1).abs() > atol
     if bool(off.any()):

@@ -473,18 +473,6 @@ class _SoftTargetCrossEntropy(torch.autograd.Function):
         return grad_x, grad_y, None
 
 
-def _check_distribution_fast(target, cdim):
-    """``check_distribution`` in two passes on valid input; the full check (and its
-    message) runs only when something is wrong."""
-    if target.numel() == 0:
-        return
-    atol = 1e-6 if target.dtype == torch.float64 else 1e-4
-    ok = bool(torch.amin(target) >= 0)  # False for NaN as well
-    ok = ok and bool(((target.sum(cdim) - 1).abs() <= atol).all())
-    if not ok:
-        check_distribution(target, "target", dim=cdim)
-
-
 def _cross_entropy_probs(input, target, weight, ignore_index, reduction, label_smoothing, cdim):
     check_same_device(input, target, "input", "target")
     if ignore_index >= 0:
@@ -492,7 +480,7 @@ def _cross_entropy_probs(input, target, weight, ignore_index, reduction, label_s
             f"ignore_index is not supported with probability targets, got ignore_index={ignore_index} "
             "(leave it at its default, -100)"
         )
-    _check_distribution_fast(target, cdim)
+    check_distribution(target, "target", dim=cdim)
     num_classes = input.shape[cdim]
     if label_smoothing > 0.0:
         target = target * (1 - label_smoothing) + label_smoothing / num_classes
@@ -574,8 +562,8 @@ def binary_cross_entropy(
     """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_binary(input, target, weight)
-    _check_unit_interval(input, "input")
-    _check_unit_interval(target, "target")
+    check_probability(input, "input")
+    check_probability(target, "target")
     if weight is not None:
         check_nonnegative_tensor(weight, "weight")
     loss = _BinaryCrossEntropy.apply(input, target)
@@ -631,15 +619,6 @@ class _BinaryCrossEntropyWithLogits(torch.autograd.Function):
         return grad_x, grad_y, grad_pw
 
 
-def _check_unit_interval(x: torch.Tensor, name: str) -> None:
-    """``check_probability`` in one pass on valid input (NaN propagates through aminmax)."""
-    if x.numel() == 0:
-        return
-    low, high = torch.aminmax(x)
-    if not (bool(low >= 0) and bool(high <= 1)):
-        check_probability(x, name)
-
-
 def binary_cross_entropy_with_logits(
     input: torch.Tensor,
     target: torch.Tensor,
@@ -671,7 +650,7 @@ def binary_cross_entropy_with_logits(
     """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_binary(input, target, weight)
-    _check_unit_interval(target, "target")
+    check_probability(target, "target")
     if weight is not None:
         check_nonnegative_tensor(weight, "weight")
     if pos_weight is not None:
