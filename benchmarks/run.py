@@ -78,10 +78,10 @@ def main(argv=None) -> int:
         print("no benchmark cases found", file=sys.stderr)
         return 1
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; forward+backward, best of {args.repeat}")
-    print(f"{'case':52s} {'lossedu ms':>11s} {'reference ms':>13s} {'ratio':>7s}")
+    print(f"{'case':66s} {'lossedu ms':>11s} {'reference ms':>13s} {'ratio':>7s}")
     for name, make, ours, reference in cases:
         t_ours, t_ref = _time_pair(ours, reference, make, args.repeat)
-        print(f"{name:52s} {t_ours * 1e3:11.3f} {t_ref * 1e3:13.3f} {t_ours / t_ref:7.2f}")
+        print(f"{name:66s} {t_ours * 1e3:11.3f} {t_ref * 1e3:13.3f} {t_ours / t_ref:7.2f}")
     return 0
 
 
