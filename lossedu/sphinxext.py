@@ -4,6 +4,9 @@
   module under its top-level name (``lossedu.entropy``), so chapters can link to
   ``{func}`lossedu.entropy``` whatever module the function lives in.
 * MathJax served from the site itself.
+* No reference to a CDN: Jupyter Book always loads sphinx-thebe, which writes the
+  address of its JavaScript bundle on a CDN into every page even with live code
+  switched off (``launch_buttons.thebe: false``). Those two script tags are dropped.
 
 MathJax 3 comes from the ``django-static-mathjax`` wheel (it ships MathJax 3.2.2's
 ``es5`` build). The files the TeX-to-CHTML renderer needs are copied into
@@ -22,7 +25,10 @@ from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx.util.docutils import SphinxDirective
 
-SKIP = ("sre", "node-main.js", "tex-mml-svg.js", "tex-svg.js", "tex-svg-full.js", "mml-svg.js",
+# Other bundles of MathJax than the TeX-to-CHTML one the pages use, and latest.js, whose
+# only job is to fetch MathJax from a CDN. The speech-rule engine (sre/) stays, so that
+# the accessibility options of MathJax's menu work offline too.
+SKIP = ("latest.js", "node-main.js", "tex-mml-svg.js", "tex-svg.js", "tex-svg-full.js", "mml-svg.js",
         "tex-chtml-full-speech.js", "mml-chtml.js", "tex-mml-chtml.js", "tex-chtml-full.js")
 
 
@@ -68,8 +74,22 @@ def _copy(app, exception):
     shutil.copytree(mathjax_source(), target, ignore=shutil.ignore_patterns(*SKIP), dirs_exist_ok=True)
 
 
+def _drop_thebe(app, pagename, templatename, context, doctree):
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+
+    def is_thebe(js) -> bool:
+        body = getattr(js, "attributes", {}).get("body", "") or ""
+        name = getattr(js, "filename", None) or str(js)
+        return "THEBE_JS_URL" in body or str(name).endswith("sphinx-thebe.js")
+
+    context["script_files"] = [js for js in scripts if not is_thebe(js)]
+
+
 def setup(app):
     app.add_directive("lossedu-api", LosseduAPI)
     app.connect("config-inited", _set_path, priority=900)
     app.connect("build-finished", _copy)
+    app.connect("html-page-context", _drop_thebe)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

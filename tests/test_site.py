@@ -37,6 +37,9 @@ def test_no_page_loads_anything_from_the_network(site):
     remote = re.compile(r"""<(?:script|link|img|iframe)\b[^>]*?(?:src|href)=["'](?:https?:)?//""", re.I)
     offenders = {p.name: remote.findall(p.read_text(encoding="utf-8")) for p in pages}
     assert {k: v for k, v in offenders.items() if v} == {}
+    cdn = re.compile(r"unpkg\.com|jsdelivr|cdnjs|googleapis|cdn\.", re.I)
+    mentions = {p.name for p in pages if cdn.search(p.read_text(encoding="utf-8"))}
+    assert mentions == set()
 
 
 def test_mathjax_is_served_locally(site):
