@@ -221,3 +221,52 @@ def check_sign_labels(target, name: str = "target") -> None:
             f"{name} must contain labels in {{-1, +1}}, got a value of {value!r} "
             f"(map 0/1 labels with 2 * y - 1)"
         )
+
+
+def class_dim(input: torch.Tensor) -> int:
+    """The class axis of a classification input: 0 for ``(C,)``, else 1 (``(N, C, d1, ...)``)."""
+    return 0 if input.dim() == 1 else 1
+
+
+def check_class_input(input) -> int:
+    """``input`` is a float tensor with a class dimension; return the number of classes."""
+    check_tensor(input, "input")
+    if input.dim() == 0:
+        raise ValueError(
+            "input must have a class dimension: shape (C,), (N, C) or (N, C, d1, ...), got a scalar"
+        )
+    return input.shape[class_dim(input)]
+
+
+def check_ignore_index(ignore_index) -> None:
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
+        raise TypeError(f"ignore_index must be an int, got {type(ignore_index).__name__}")
+
+
+def check_index_target(input: torch.Tensor, target, ignore_index: int | None = None, *, float_hint: str = "") -> None:
+    """``target`` holds class indices in range, with input's shape minus the class dimension.
+
+    ``float_hint`` is appended to the message for a floating-point ``target`` (say, where
+    probability targets would be accepted instead).
+    """
+    num_classes = input.shape[class_dim(input)]
+    if isinstance(target, torch.Tensor) and target.is_floating_point():
+        raise TypeError(
+            f"target must be an integer tensor of class indices (e.g. torch.long), got dtype "
+            f"{target.dtype} with shape {tuple(target.shape)}" + (f"; {float_hint}" if float_hint else "")
+        )
+    check_integer_tensor(target, "target")
+    check_same_device(input, target, "input", "target")
+    expected = input.shape[:1] + input.shape[2:] if input.dim() >= 2 else torch.Size([])
+    if target.shape != expected:
+        if input.dim() >= 2 and target.dim() >= 1 and target.shape[0] != input.shape[0]:
+            raise ValueError(
+                f"input and target must have the same batch size, got {input.shape[0]} "
+                f"(input shape {tuple(input.shape)}) and {target.shape[0]} "
+                f"(target shape {tuple(target.shape)})"
+            )
+        raise ValueError(
+            f"target must have shape {tuple(expected)} (input's shape {tuple(input.shape)} "
+            f"without the class dimension), got shape {tuple(target.shape)}"
+        )
+    check_class_indices(target, num_classes, "target", ignore_index)

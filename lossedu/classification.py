@@ -30,13 +30,15 @@ import warnings
 import torch
 
 from ._checks import (
+    check_class_input,
+    check_ignore_index,
+    check_index_target,
+    class_dim,
     check_broadcastable_to,
-    check_class_indices,
     check_class_weights,
     check_dim,
     check_distribution,
     check_in_interval,
-    check_integer_tensor,
     check_nonnegative_tensor,
     check_probability,
     check_reduction,
@@ -101,50 +103,6 @@ def _prepare_softmax_input(input, dim, stacklevel, dtype, name):
     return input, dim
 
 
-def _class_dim(input: torch.Tensor) -> int:
-    return 0 if input.dim() == 1 else 1
-
-
-def _check_ignore_index(ignore_index) -> None:
-    if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
-        raise TypeError(f"ignore_index must be an int, got {type(ignore_index).__name__}")
-
-
-def _check_class_input(input) -> int:
-    check_tensor(input, "input")
-    if input.dim() == 0:
-        raise ValueError(
-            "input must have a class dimension: shape (C,), (N, C) or (N, C, d1, ...), got a scalar"
-        )
-    return input.shape[_class_dim(input)]
-
-
-def _check_index_target(input, target, ignore_index) -> None:
-    """``target`` holds class indices with input's shape minus the class dimension."""
-    num_classes = input.shape[_class_dim(input)]
-    if isinstance(target, torch.Tensor) and target.is_floating_point():
-        raise TypeError(
-            f"target must be an integer tensor of class indices (e.g. torch.long), got dtype "
-            f"{target.dtype} with shape {tuple(target.shape)}; probability targets must have "
-            f"input's shape {tuple(input.shape)}"
-        )
-    check_integer_tensor(target, "target")
-    check_same_device(input, target, "input", "target")
-    expected = input.shape[:1] + input.shape[2:] if input.dim() >= 2 else torch.Size([])
-    if target.shape != expected:
-        if input.dim() >= 2 and target.dim() >= 1 and target.shape[0] != input.shape[0]:
-            raise ValueError(
-                f"input and target must have the same batch size, got {input.shape[0]} "
-                f"(input shape {tuple(input.shape)}) and {target.shape[0]} "
-                f"(target shape {tuple(target.shape)})"
-            )
-        raise ValueError(
-            f"target must have shape {tuple(expected)} (input's shape {tuple(input.shape)} "
-            f"without the class dimension), got shape {tuple(target.shape)}"
-        )
-    check_class_indices(target, num_classes, "target", ignore_index)
-
-
 def _weighted_nll(picked, target, weight, ignore_index, reduction):
     """Reduce per-element losses ``picked`` (the NLL of each target) as ``nll_loss`` does.
 
@@ -205,7 +163,7 @@ class _LogSumExpMinusPick(torch.autograd.Function):
 
 def _gather_classes(x, target, ignore_index):
     """``x[n, target[n], ...]`` along the class dimension (ignored entries read class 0)."""
-    cdim = _class_dim(x)
+    cdim = class_dim(x)
     safe = torch.where(target != ignore_index, target, 0)
     return x.gather(cdim, safe.unsqueeze(cdim)).squeeze(cdim)
 
@@ -331,9 +289,12 @@ def nll_loss(
     tensor(0.3406)
     """
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_ignore_index(ignore_index)
-    num_classes = _check_class_input(input)
-    _check_index_target(input, target, ignore_index)
+    check_ignore_index(ignore_index)
+    num_classes = check_class_input(input)
+    check_index_target(
+        input, target, ignore_index,
+        float_hint=f"probability targets must have input's shape {tuple(input.shape)}",
+    )
     target = target.long()
     if weight is not None:
         check_class_weights(weight, num_classes, input)
@@ -396,17 +357,20 @@ def cross_entropy(
     tensor(0.1698)
     """
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_ignore_index(ignore_index)
+    check_ignore_index(ignore_index)
     check_in_interval(label_smoothing, "label_smoothing", 0.0, 1.0)
-    num_classes = _check_class_input(input)
+    num_classes = check_class_input(input)
     if weight is not None:
         check_class_weights(weight, num_classes, input)
-    cdim = _class_dim(input)
+    cdim = class_dim(input)
 
     if isinstance(target, torch.Tensor) and target.is_floating_point() and target.shape == input.shape:
         return _cross_entropy_probs(input, target, weight, ignore_index, reduction, label_smoothing, cdim)
 
-    _check_index_target(input, target, ignore_index)
+    check_index_target(
+        input, target, ignore_index,
+        float_hint=f"probability targets must have input's shape {tuple(input.shape)}",
+    )
     target = target.long()
     if label_smoothing == 0.0:
         safe = torch.where(target != ignore_index, target, 0)

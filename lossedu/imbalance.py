@@ -22,7 +22,10 @@ import torch
 import torch.nn.functional as F
 
 from ._checks import (
-    check_class_indices,
+    check_class_input,
+    check_ignore_index,
+    check_index_target,
+    class_dim,
     check_positive,
     check_probability,
     check_reduction,
@@ -193,27 +196,6 @@ def sigmoid_focal_loss(
     return reduce(loss, reduction)
 
 
-def _check_class_input(input: torch.Tensor, target: torch.Tensor) -> None:
-    check_tensor(input, "input")
-    if not isinstance(target, torch.Tensor):
-        raise TypeError(f"target must be a torch.Tensor, got {type(target).__name__}")
-    if target.is_floating_point():
-        raise TypeError(
-            f"target must be an integer tensor of class indices (e.g. torch.long), got dtype {target.dtype}; "
-            "focal_loss does not take probability targets"
-        )
-    if input.dim() == 0:
-        raise ValueError("input must have a class dimension: shape (C,), (N, C) or (N, C, d1, ...), got a scalar")
-    expected = input.shape[:1] + input.shape[2:] if input.dim() >= 2 else torch.Size([])
-    if target.shape != expected:
-        layout = "(N, d1, ...) for input (N, C, d1, ...)" if input.dim() >= 2 else "() for an unbatched input (C,)"
-        raise ValueError(
-            f"target must have shape {tuple(expected)} ({layout}), got {tuple(target.shape)}; "
-            f"input has shape {tuple(input.shape)} with the classes along dim {0 if input.dim() == 1 else 1}"
-        )
-    check_same_device(input, target, "input", "target")
-
-
 def focal_loss(
     input: torch.Tensor,
     target: torch.Tensor,
@@ -259,11 +241,9 @@ def focal_loss(
     >>> focal_loss(x, y, gamma=0.0), torch.nn.functional.cross_entropy(x, y)
     (tensor(0.6279), tensor(0.6279))
     """
-    _check_class_input(input, target)
-    num_classes = input.shape[0] if input.dim() == 1 else input.shape[1]
-    if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
-        raise TypeError(f"ignore_index must be an int, got {type(ignore_index).__name__}")
-    check_class_indices(target, num_classes, "target", ignore_index)
+    num_classes = check_class_input(input)
+    check_ignore_index(ignore_index)
+    check_index_target(input, target, ignore_index, float_hint="focal_loss does not take probability targets")
     _check_gamma(gamma)
     check_reduction(reduction)
     if alpha is not None:
@@ -284,11 +264,11 @@ def focal_loss(
             value = alpha[~(alpha >= 0) | ~torch.isfinite(alpha)][0].item()
             raise ValueError(f"alpha must hold non-negative, finite class weights, got a value of {value!r}")
 
-    class_dim = 0 if input.dim() == 1 else 1
-    log_p = torch.log_softmax(input, dim=class_dim)
+    cdim = class_dim(input)
+    log_p = torch.log_softmax(input, dim=cdim)
     keep = target != ignore_index
     safe_target = torch.where(keep, target, torch.zeros_like(target))
-    log_pt = log_p.gather(class_dim, safe_target.unsqueeze(class_dim)).squeeze(class_dim)
+    log_pt = log_p.gather(cdim, safe_target.unsqueeze(cdim)).squeeze(cdim)
     one_minus_pt = -torch.expm1(log_pt)
     loss = _modulating_factor(one_minus_pt, gamma) * (0.0 - log_pt)  # 0.0 - x: no -0.0 when log_pt = 0
     if alpha is None:
