@@ -6,6 +6,7 @@ re-exported at the top level, so ``lossedu.kl_div`` and
 """
 
 from ._device import device
+from ._checks import set_validate_args, validate_args_enabled
 from .foundations import *  # noqa: F401,F403
 from .regression import *  # noqa: F401,F403
 from .information import *  # noqa: F401,F403
@@ -36,7 +37,7 @@ def check(question: str, fn, *, verbose: bool = True):
 
 __version__ = "0.1.0"
 __all__ = (
-    ["device", "check"]
+    ["device", "check", "set_validate_args", "validate_args_enabled"]
     + foundations.__all__
     + regression.__all__
     + information.__all__

@@ -4,6 +4,17 @@ Every public function checks its arguments here, so that a bad argument
 fails in one consistent way: a :class:`TypeError` for the wrong kind of
 object or dtype, a :class:`ValueError` for a wrong shape, range or option.
 Each message names the argument, says what was expected and what was given.
+
+Two kinds of check live here, following :mod:`torch.distributions`:
+
+* **metadata checks** (type, dtype, shape, device, Python options) always run:
+  they cost nothing and never touch a tensor's values;
+* **value checks** (probabilities in [0, 1], class indices in range, non-negative
+  weights, ...) read the data. They are on by default and turned off, for a
+  training loop that must not stall a GPU, with :func:`set_validate_args`
+  (``lossedu.set_validate_args(False)``, or as a context manager). With value
+  checks off, no function in :mod:`lossedu` reads a tensor's values on the host:
+  no ``.item()``, no ``bool(tensor)``, no boolean-mask indexing.
 """
 
 from __future__ import annotations
@@ -14,6 +25,61 @@ import torch
 
 Reduction = Literal["none", "mean", "sum"]
 REDUCTIONS = ("none", "mean", "sum")
+
+_VALIDATE_ARGS = True
+
+
+class set_validate_args:
+    """Turn the value checks of every :mod:`lossedu` function on or off.
+
+    ``lossedu.set_validate_args(False)`` switches them off for the rest of the
+    program (like ``torch.distributions.Distribution.set_default_validate_args``);
+    used in a ``with`` statement it switches them for the block only and restores
+    the previous setting afterwards. Checks of types, dtypes, shapes, devices and
+    options always run. With value checks off a loss never synchronises the host
+    with the device, and a wrong input gives a wrong number instead of an error:
+    turn them off once the pipeline is known to be right.
+
+    >>> import torch, lossedu
+    >>> with lossedu.set_validate_args(False):
+    ...     lossedu.validate_args_enabled()
+    False
+    >>> lossedu.validate_args_enabled()
+    True
+    """
+
+    def __init__(self, value: bool):
+        global _VALIDATE_ARGS
+        if not isinstance(value, bool):
+            raise TypeError(f"value must be a bool, got {type(value).__name__}")
+        self._previous = _VALIDATE_ARGS
+        _VALIDATE_ARGS = value
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        global _VALIDATE_ARGS
+        _VALIDATE_ARGS = self._previous
+
+    def __repr__(self) -> str:
+        return f"set_validate_args({_VALIDATE_ARGS})"
+
+
+def validate_args_enabled() -> bool:
+    """Whether :mod:`lossedu` checks the values of its inputs (see :func:`set_validate_args`)."""
+    return _VALIDATE_ARGS
+
+
+def first_bad_value(x: torch.Tensor, bad: torch.Tensor):
+    """The first entry of ``x`` where the boolean tensor ``bad`` is set, or ``None``.
+
+    A value check: it synchronises with the device, so callers run it only when
+    :func:`validate_args_enabled` is true. On valid input it costs one reduction.
+    """
+    if not bool(bad.any()):
+        return None
+    return x[bad].flatten()[0].item()
 
 
 def check_tensor(x, name: str, *, floating: bool = True) -> None:
@@ -87,7 +153,7 @@ def check_probability(x: torch.Tensor, name: str) -> None:
 
     One pass on valid input (``aminmax``); the offending value is looked up only on failure.
     """
-    if x.numel() == 0:
+    if x.numel() == 0 or not _VALIDATE_ARGS:
         return
     low, high = torch.aminmax(x.detach())
     if bool(low >= 0) and bool(high <= 1):  # both False when x holds a NaN
@@ -105,6 +171,8 @@ def check_distribution(p: torch.Tensor, name: str, dim: int = -1, atol: float | 
     """
     if p.dim() == 0:
         raise ValueError(f"{name} must have at least one dimension, got a scalar")
+    if not _VALIDATE_ARGS:
+        return
     if atol is None:
         atol = 1e-5 if p.dtype == torch.float64 else 1e-4
     q = p.detach()
@@ -158,6 +226,8 @@ def check_class_indices(
 ) -> None:
     """Class indices must lie in [0, num_classes), except entries equal to ``ignore_index``."""
     check_integer_tensor(target, name)
+    if not _VALIDATE_ARGS:
+        return
     valid = target if ignore_index is None else target[target != ignore_index]
     if valid.numel() == 0:
         return
@@ -173,9 +243,10 @@ def check_class_indices(
 
 def check_nonnegative_tensor(x: torch.Tensor, name: str) -> None:
     """Every entry of the tensor ``x`` must be >= 0 (NaN is refused too)."""
-    bad = ~(x >= 0)
-    if bool(bad.any()):
-        value = x[bad].flatten()[0].item()
+    if not _VALIDATE_ARGS:
+        return
+    value = first_bad_value(x, ~(x >= 0))
+    if value is not None:
         raise ValueError(f"{name} must be non-negative, got a value of {value!r}")
 
 
@@ -214,9 +285,10 @@ def check_sign_labels(target, name: str = "target") -> None:
         raise TypeError(f"{name} must be a torch.Tensor, got {type(target).__name__}")
     if target.is_complex() or target.dtype == torch.bool:
         raise TypeError(f"{name} must be a real tensor of labels in {{-1, +1}}, got dtype {target.dtype}")
-    bad = ~((target == 1) | (target == -1))
-    if bool(bad.any()):
-        value = target[bad].flatten()[0].item()
+    if not _VALIDATE_ARGS:
+        return
+    value = first_bad_value(target, ~((target == 1) | (target == -1)))
+    if value is not None:
         raise ValueError(
             f"{name} must contain labels in {{-1, +1}}, got a value of {value!r} "
             f"(map 0/1 labels with 2 * y - 1)"
@@ -270,3 +342,9 @@ def check_index_target(input: torch.Tensor, target, ignore_index: int | None = N
             f"without the class dimension), got shape {tuple(target.shape)}"
         )
     check_class_indices(target, num_classes, "target", ignore_index)
+
+
+def check_bool(value, name: str) -> None:
+    """``value`` must be a Python bool (not 0/1 or a tensor), e.g. an on/off option."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")

@@ -32,6 +32,8 @@ import torch
 from ._checks import (
     check_class_input,
     check_ignore_index,
+    first_bad_value,
+    validate_args_enabled,
     check_index_target,
     class_dim,
     check_broadcastable_to,
@@ -299,9 +301,10 @@ def nll_loss(
     if weight is not None:
         check_class_weights(weight, num_classes, input)
     read = _gather_classes(input, target, ignore_index)
-    positive = (read > 1e-6) & (target != ignore_index)
-    if bool(positive.any()):
-        value = read[positive].flatten()[0].item()
+    value = None
+    if validate_args_enabled():
+        value = first_bad_value(read, (read > 1e-6) & (target != ignore_index))
+    if value is not None:
         raise ValueError(
             f"input must hold log-probabilities (<= 0), got a value of {value!r} at a target class; "
             "did you pass probabilities or raw logits? apply log_softmax first, or call cross_entropy on logits"

@@ -33,6 +33,8 @@ from ._checks import (
     check_same_shape,
     check_tensor,
     reduce,
+    first_bad_value,
+    validate_args_enabled,
 )
 
 __all__ = [
@@ -55,9 +57,8 @@ def _check_counts(counts) -> torch.Tensor:
         )
     dtype = counts.dtype if counts.is_floating_point() else torch.get_default_dtype()
     counts = counts.to(dtype)
-    bad = ~(counts > 0) | ~torch.isfinite(counts)
-    if bool(bad.any()):
-        value = counts[bad][0].item()
+    value = first_bad_value(counts, ~(counts > 0) | ~torch.isfinite(counts)) if validate_args_enabled() else None
+    if value is not None:
         raise ValueError(
             f"counts must be positive and finite (every class needs at least one sample), got a count of {value!r}"
         )
@@ -260,8 +261,10 @@ def focal_loss(
         if alpha.dtype != input.dtype:
             raise TypeError(f"alpha must have input's dtype {input.dtype}, got dtype {alpha.dtype}")
         check_same_device(input, alpha, "input", "alpha")
-        if bool((~(alpha >= 0) | ~torch.isfinite(alpha)).any()):
-            value = alpha[~(alpha >= 0) | ~torch.isfinite(alpha)][0].item()
+        value = None
+        if validate_args_enabled():
+            value = first_bad_value(alpha, ~(alpha >= 0) | ~torch.isfinite(alpha))
+        if value is not None:
             raise ValueError(f"alpha must hold non-negative, finite class weights, got a value of {value!r}")
 
     cdim = class_dim(input)

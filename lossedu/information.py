@@ -26,6 +26,8 @@ from ._checks import (
     check_same_shape,
     check_tensor,
     reduce,
+    first_bad_value,
+    validate_args_enabled,
 )
 
 __all__ = [
@@ -169,15 +171,15 @@ def kl_div(
     check_reduction(reduction, ("none", "batchmean", "sum", "mean"))
     if not isinstance(log_target, bool):
         raise TypeError(f"log_target must be a bool, got {type(log_target).__name__}")
-    if bool((input > 1e-6).any()):
-        value = input[input > 1e-6].flatten()[0].item()
+    value = first_bad_value(input, input > 1e-6) if validate_args_enabled() else None
+    if value is not None:
         raise ValueError(
             f"input must hold log-probabilities (<= 0), got a value of {value!r}; "
             "did you pass probabilities? use log_softmax (or .log()) first"
         )
     if log_target:
-        if bool((target > 1e-6).any()):
-            value = target[target > 1e-6].flatten()[0].item()
+        value = first_bad_value(target, target > 1e-6) if validate_args_enabled() else None
+        if value is not None:
             raise ValueError(f"target must hold log-probabilities (<= 0) when log_target=True, got a value of {value!r}")
         pointwise = torch.exp(target) * (target - input)
     else:
