@@ -3,7 +3,8 @@ r"""Chapter 02: regression losses.
 Losses on a residual :math:`d = x - y` between a prediction ``input`` (:math:`x`) and a
 ``target`` (:math:`y`). Five of them carry exactly the semantics of their namesakes in
 :mod:`torch.nn.functional` on valid input (:func:`mse_loss`, :func:`l1_loss`,
-:func:`huber_loss`, :func:`smooth_l1_loss`, :func:`gaussian_nll_loss`); the others
+:func:`huber_loss`, :func:`smooth_l1_loss`, :func:`gaussian_nll_loss`,
+:func:`poisson_nll_loss`); the others
 (:func:`rmse_loss`, :func:`log_cosh_loss`, :func:`quantile_loss`,
 :func:`tukey_biweight_loss`) have no torch counterpart.
 
@@ -29,7 +30,9 @@ import math
 import torch
 
 from ._checks import (
+    check_bool,
     check_in_interval,
+    check_nonnegative_tensor,
     check_positive,
     check_reduction,
     check_same_device,
@@ -48,6 +51,7 @@ __all__ = [
     "quantile_loss",
     "tukey_biweight_loss",
     "gaussian_nll_loss",
+    "poisson_nll_loss",
 ]
 
 
@@ -370,4 +374,56 @@ def gaussian_nll_loss(
     loss = 0.5 * (torch.log(v) + (input - target) ** 2 / v)
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
+    return reduce(loss, reduction)
+
+
+def poisson_nll_loss(
+    input: torch.Tensor,
+    target: torch.Tensor,
+    log_input: bool = True,
+    full: bool = False,
+    eps: float = 1e-8,
+    reduction: str = "mean",
+) -> torch.Tensor:
+    r"""Poisson negative log-likelihood, as :func:`torch.nn.functional.poisson_nll_loss`.
+
+    ``target`` holds counts :math:`y_i \ge 0` and ``input`` the predicted rate
+    :math:`\lambda_i`, as its logarithm (``log_input=True``, the default) or as the rate itself:
+
+    .. math:: \ell_i = \begin{cases} e^{x_i} - y_i\,x_i & \texttt{log\_input}
+              \ (x_i = \log\lambda_i) \\
+              x_i - y_i \log(x_i + \epsilon) & \text{otherwise}\ (x_i = \lambda_i)
+              \end{cases}
+              \;\big[+\ y_i\log y_i - y_i + \tfrac12\log(2\pi y_i)
+              \text{ if } \texttt{full} \text{ and } y_i > 1\big]
+
+    This is :math:`-\log P(y_i \mid \lambda_i) = \lambda_i - y_i\log\lambda_i + \log y_i!`
+    without the constant :math:`\log y_i!`; ``full=True`` adds Stirling's approximation
+    of it, for targets above 1 only (as torch does). ``eps`` keeps the rate form finite at
+    :math:`\lambda = 0`. The minimiser in :math:`\lambda` of the expected loss is the mean
+    count :math:`\mathbb{E}[y]`, whatever the form. With ``log_input=False`` the rates must
+    be >= 0; the targets must be >= 0 in both forms (torch checks neither). Shapes and
+    reduction as :func:`mse_loss`. Reference: the Poisson regression model, e.g.
+    Murphy, *Probabilistic Machine Learning* (2022), section on generalised linear models.
+
+    >>> poisson_nll_loss(torch.tensor([0.0, 1.0]), torch.tensor([1.0, 3.0]), reduction="none")
+    tensor([ 1.0000, -0.2817])
+    """
+    _pair(input, target, reduction)
+    check_bool(log_input, "log_input")
+    check_bool(full, "full")
+    check_positive(eps, "eps", strict=False)
+    check_nonnegative_tensor(target, "target")
+    if log_input:
+        loss = torch.exp(input) - target * input
+    else:
+        check_nonnegative_tensor(input, "input (a rate, since log_input=False)")
+        loss = input - target * torch.log(input + eps)
+    if full:
+        # Stirling's term where the target exceeds 1; a safe stand-in elsewhere keeps
+        # log(0) out of both the value and the gradient.
+        big = target > 1
+        y = torch.where(big, target, torch.ones_like(target))
+        stirling = y * torch.log(y) - y + 0.5 * torch.log(2 * math.pi * y)
+        loss = loss + torch.where(big, stirling, torch.zeros_like(stirling))
     return reduce(loss, reduction)

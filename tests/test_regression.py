@@ -604,3 +604,112 @@ def test_remaining_type_errors():
         lossedu.huber_loss(x, y, weight=torch.ones(3, dtype=F64, device="meta"))
     with pytest.raises(TypeError, match="target must be a torch.Tensor, got float"):
         lossedu.quantile_loss(x, 1.0, 0.5)
+
+
+# ----------------------------------------------------------------------------- Poisson NLL
+def _counts(shape, seed):
+    g = torch.Generator().manual_seed(seed)
+    log_rate = torch.randn(shape, generator=g, dtype=F64)
+    counts = torch.poisson(log_rate.exp() * 3, generator=g)
+    return log_rate, counts
+
+
+@pytest.mark.parametrize("shape", [(7,), (4, 5), (2, 3, 4), ()])
+@pytest.mark.parametrize("log_input", [True, False])
+@pytest.mark.parametrize("full", [False, True])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_poisson_nll_matches_torch(shape, log_input, full, reduction):
+    log_rate, counts = _counts(shape, 31)
+    x = log_rate if log_input else log_rate.exp()
+    kw = {"log_input": log_input, "full": full, "reduction": reduction}
+    # gradients with respect to the prediction (torch's target gradient is nan at y = 0)
+    assert_matches(lossedu.poisson_nll_loss, F.poisson_nll_loss, (x, counts), grad=[True, False], kwargs=kw)
+
+
+@pytest.mark.parametrize("eps", [1e-8, 1e-3, 0.0])
+def test_poisson_nll_rate_form_eps_matches_torch(eps):
+    x = torch.tensor([0.0, 1e-12, 0.5, 2.0, 30.0], dtype=F64)
+    y = torch.tensor([0.0, 0.0, 1.0, 4.0, 25.0], dtype=F64)
+    kw = {"log_input": False, "eps": eps, "reduction": "none"}
+    grad = [eps > 0, False]  # at eps = 0 and rate 0 both sides are inf or nan
+    assert_matches(lossedu.poisson_nll_loss, F.poisson_nll_loss, (x, y), grad=grad, kwargs=kw)
+
+
+def test_poisson_nll_extreme_log_rates_and_full_threshold_match_torch():
+    x = torch.tensor([-50.0, -5.0, 0.0, 5.0, 20.0, 0.3], dtype=F64)
+    y = torch.tensor([0.0, 1.0, 1.0, 2.0, 1e6, 1.0 + 1e-9], dtype=F64)
+    for full in (False, True):
+        assert_matches(lossedu.poisson_nll_loss, F.poisson_nll_loss, (x, y), grad=[True, False],
+                       kwargs={"full": full, "reduction": "none"})
+
+
+def test_poisson_nll_target_gradient_is_finite_at_zero_counts_with_full():
+    # torch's masked Stirling term multiplies a zero gradient by log(0); lossedu avoids it
+    x = torch.tensor([0.5, 1.0, 2.0], dtype=F64)
+    y = torch.tensor([0.0, 1.0, 3.0], dtype=F64, requires_grad=True)
+    lossedu.poisson_nll_loss(x, y, full=True, reduction="sum").backward()
+    expected = -x + torch.tensor([0.0, 0.0, math.log(3.0) + 0.5 / 3.0], dtype=F64)
+    torch.testing.assert_close(y.grad, expected)
+
+
+def test_poisson_nll_gradcheck():
+    log_rate, counts = _counts((3, 4), 32)
+    for log_input in (True, False):
+        x = (log_rate if log_input else log_rate.exp()).requires_grad_(True)
+        t_ = (counts + 2.0).requires_grad_(True)  # targets above 1 exercise the Stirling term
+        fn = lambda a, b: lossedu.poisson_nll_loss(a, b, log_input=log_input, full=True)
+        assert torch.autograd.gradcheck(fn, (x, t_))
+        assert torch.autograd.gradgradcheck(fn, (x, t_))
+
+
+def test_poisson_nll_is_the_poisson_log_density_up_to_log_factorial():
+    log_rate, counts = _counts((50,), 33)
+    ours = lossedu.poisson_nll_loss(log_rate, counts, reduction="none")
+    exact = -torch.distributions.Poisson(log_rate.exp()).log_prob(counts)
+    torch.testing.assert_close(ours + torch.lgamma(counts + 1), exact)
+    # full=True replaces log y! by Stirling's formula for y > 1: within 1/(12 y) of it
+    full = lossedu.poisson_nll_loss(log_rate, counts, full=True, reduction="none")
+    big = counts > 1
+    gap = (full - exact)[big].abs()
+    assert bool((gap <= 1 / (12 * counts[big]) + 1e-12).all())
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(0.05, 20.0), st.lists(st.integers(0, 30), min_size=1, max_size=20))
+def test_poisson_nll_is_minimised_at_the_mean_count(shift, counts):
+    y = torch.tensor(counts, dtype=F64)
+    mean = y.mean()
+    if float(mean) == 0.0:
+        return
+    for log_input, at in ((True, torch.log(mean)), (False, mean)):
+        def cost(c):
+            return lossedu.poisson_nll_loss(c.expand_as(y), y, log_input=log_input, eps=0.0)
+        best = cost(at)
+        other = at * (1 + shift) if not log_input else at + math.log1p(shift)
+        assert float(cost(other)) >= float(best) - 1e-12
+        c = at.clone().requires_grad_(True)
+        (g,) = torch.autograd.grad(cost(c), c)
+        assert abs(float(g)) < 1e-9
+
+
+def test_poisson_nll_errors():
+    x, y = torch.zeros(3, dtype=F64), torch.tensor([0.0, 1.0, 2.0], dtype=F64)
+    with pytest.raises(ValueError, match=r"target must be non-negative, got a value of -1.0"):
+        lossedu.poisson_nll_loss(x, torch.tensor([0.0, -1.0, 2.0], dtype=F64))
+    with pytest.raises(ValueError, match=r"input \(a rate, since log_input=False\) must be non-negative, got a value of -0.5"):
+        lossedu.poisson_nll_loss(torch.tensor([1.0, -0.5, 1.0], dtype=F64), y, log_input=False)
+    with pytest.raises(TypeError, match="log_input must be a bool, got int"):
+        lossedu.poisson_nll_loss(x, y, log_input=1)
+    with pytest.raises(TypeError, match="full must be a bool, got str"):
+        lossedu.poisson_nll_loss(x, y, full="yes")
+    with pytest.raises(ValueError, match=r"eps must be >= 0, got -1e-08"):
+        lossedu.poisson_nll_loss(x, y, eps=-1e-8)
+    with pytest.raises(ValueError, match="reduction must be one of 'none', 'mean', 'sum', got 'batchmean'"):
+        lossedu.poisson_nll_loss(x, y, reduction="batchmean")
+    with pytest.raises(ValueError, match=r"input and target must have the same shape, got \(3,\) and \(3, 1\)"):
+        lossedu.poisson_nll_loss(x, y[:, None])
+    with pytest.raises(TypeError, match="target must be a floating-point tensor"):
+        lossedu.poisson_nll_loss(x, y.long())
+    # a negative log-rate is fine: it is a rate below 1
+    assert torch.isfinite(lossedu.poisson_nll_loss(-x - 3, y))
+
