@@ -1,7 +1,8 @@
 # lossedu: the course's single entry point. Every target creates .venv/ on demand.
 #   make book   build the static site into _build/html (executes the notebooks, cached)
 #   make test   unit, grading and notebook (nbval) tests, plus a -W build of the site
-#   make bench  speed ratios of lossedu against torch / scipy (not part of make test)
+#   make bench  speed ratios of lossedu against torch / scipy (not part of make test);
+#               make bench DEVICE=cuda runs them on the GPU and adds peak-memory ratios
 #   make notebooks  re-execute every notebook and regenerate exercises/ (maintainers)
 # Set SOLUTIONS=no to build the site without the solutions part:  make book SOLUTIONS=no
 
@@ -11,6 +12,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 JOBS ?= 2
 SOLUTIONS ?= yes
+DEVICE ?= cpu
 
 .PHONY: book test bench notebooks exercises clean
 
@@ -29,7 +31,7 @@ test: $(STAMP)
 	    --doctest-modules lossedu tests book solutions exercises
 
 bench: $(STAMP)
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/run.py --device $(DEVICE)
 
 notebooks: $(STAMP)
 	$(VENV)/bin/lossedu execute book/*.ipynb solutions/*.ipynb

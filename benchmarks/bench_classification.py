@@ -52,6 +52,17 @@ def _binary_probs():
     return [torch.sigmoid(x.detach()).clamp(1e-6, 1 - 1e-6).requires_grad_(True), y]
 
 
+def _language_model(vocab, dtype):
+    """Logits of a language model's batch (8192 tokens), made directly on the GPU."""
+    def make():
+        g = torch.Generator(device="cuda").manual_seed(9)
+        x = (torch.randn(8192, vocab, generator=g, device="cuda") * 2).to(dtype).requires_grad_(True)
+        return [x, torch.randint(0, vocab, (8192,), generator=g, device="cuda")]
+    return make
+
+
+GPU_ONLY = {"devices": ("cuda",)}
+
 CASES = [
     ("cross_entropy 4096x1000 (vs F.cross_entropy)", _logits_and_labels,
      lossedu.cross_entropy, F.cross_entropy),
@@ -76,4 +87,8 @@ CASES = [
      lambda x, y, p: F.binary_cross_entropy_with_logits(x, y, pos_weight=p)),
     ("binary_cross_entropy 4096x1000 (vs F.binary_cross_entropy)", _binary_probs,
      lossedu.binary_cross_entropy, F.binary_cross_entropy),
+] + [
+    (f"cross_entropy LM 8192x{vocab} {str(dtype).replace('torch.', '')}", _language_model(vocab, dtype),
+     lossedu.cross_entropy, F.cross_entropy, GPU_ONLY)
+    for vocab in (32000, 128256) for dtype in (torch.float32, torch.bfloat16)
 ]
