@@ -54,7 +54,10 @@ class LosseduAPI(SphinxDirective):
         lines = ["```{eval-rst}", f".. py:module:: {module.__name__}", "", ".. currentmodule:: lossedu", ""]
         lines += inspect.cleandoc(module.__doc__ or "").splitlines() + [""]
         for name in module.__all__:
-            lines += [f".. autofunction:: lossedu.{name}", ""]
+            if inspect.isclass(getattr(module, name)):
+                lines += [f".. autoclass:: lossedu.{name}", "   :members:", ""]
+            else:
+                lines += [f".. autofunction:: lossedu.{name}", ""]
         lines.append("```")
         container = nodes.container()
         self.state.nested_parse(StringList(lines, source=f"<lossedu-api {module.__name__}>"), self.content_offset, container)
