@@ -39,6 +39,8 @@ from ._checks import (
     check_same_shape,
     check_tensor,
     reduce,
+    first_bad_value,
+    validate_args_enabled,
 )
 
 __all__ = [
@@ -363,9 +365,8 @@ def gaussian_nll_loss(
                 f"its last dimension {tuple(input.shape[:-1])}, or that shape with one dimension "
                 f"set to 1; got {tuple(var.shape)}"
             )
-        negative = var < 0
-        if bool(negative.any()):
-            value = var[negative].flatten()[0].item()
+        value = first_bad_value(var, var < 0) if validate_args_enabled() else None
+        if value is not None:
             raise ValueError(f"var must be >= 0 (a variance), got a value of {value!r}")
         if var.shape == input.shape[:-1] and var.shape != input.shape:
             var = var.unsqueeze(-1)
