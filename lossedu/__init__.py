@@ -12,7 +12,9 @@ from .regression import *  # noqa: F401,F403
 from .information import *  # noqa: F401,F403
 from .classification import *  # noqa: F401,F403
 from .imbalance import *  # noqa: F401,F403
-from . import foundations, regression, information, classification, imbalance  # noqa: E402
+from .transport import *  # noqa: F401,F403
+from . import foundations, regression, information, classification, imbalance, transport  # noqa: E402
+from . import data  # noqa: E402  (offline digits and the feature network of chapters 06-07)
 
 
 def check(question: str, fn, *, verbose: bool = True):
@@ -43,4 +45,5 @@ __all__ = (
     + information.__all__
     + classification.__all__
     + imbalance.__all__
+    + transport.__all__
 )
