@@ -1,6 +1,7 @@
 # lossedu: the course's single entry point. Every target creates .venv/ on demand.
 #   make book   build the static site into _build/html (executes the notebooks, cached)
 #   make test   unit, grading and notebook (nbval) tests, plus a -W build of the site
+#   make lab    open JupyterLab on the course, with the project's kernel
 #   make bench  speed ratios of lossedu against torch / scipy (not part of make test);
 #               make bench DEVICE=cuda runs them on the GPU and adds peak-memory ratios
 #   make notebooks  re-execute every notebook and regenerate exercises/ (maintainers)
@@ -14,11 +15,11 @@ JOBS ?= 2
 SOLUTIONS ?= yes
 DEVICE ?= cpu
 
-.PHONY: book test bench notebooks exercises clean
+.PHONY: book test bench notebooks exercises lab clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[book,test]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[book,test,lab]"
 	@touch $(STAMP)
 
 book: $(STAMP)
@@ -29,6 +30,9 @@ test: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS) --dist loadfile \
 	    --nbval --nbval-current-env --nbval-sanitize-with .nbval-sanitize.cfg \
 	    --doctest-modules lossedu tests book solutions exercises
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py --device $(DEVICE)

@@ -26,7 +26,7 @@ def _toc_without_solutions(toc: dict) -> dict:
 def build(root: Path, output: Path, *, solutions: bool = True, execute: bool = True, capture: bool = False) -> subprocess.CompletedProcess:
     root = root.resolve()
     output = output.resolve()
-    generated = output / "_generated"
+    generated = output / "_build" / "_generated"  # every build output stays under _build/
     generated.mkdir(parents=True, exist_ok=True)
     config = yaml.safe_load((root / "_config.yml").read_text())
     toc = yaml.safe_load((root / "_toc.yml").read_text())
