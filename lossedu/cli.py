@@ -1,6 +1,8 @@
 """The ``lossedu`` command: grade submissions and maintain the exercise notebooks.
 
-    lossedu grade SUBMISSION.ipynb [...] --out grades.csv [--jobs N] [--timeout S] [--feedback DIR]
+    lossedu grade SUBMISSION.ipynb [...] --out grades.csv [--private PATH] [--jobs N] [--feedback DIR]
+                  [--resume] [--gradescope results.json] [--question-timeout S] [--call-timeout S]
+    lossedu private-template PATH
     lossedu make-exercises [--check] [--no-run]
     lossedu execute NOTEBOOK.ipynb [...]
 """
@@ -14,30 +16,98 @@ from pathlib import Path
 
 
 def _grade(args) -> int:
-    from .grading.grader import grade_many, write_csv
+    import hashlib
 
+    from .grading import report, sandbox
+    from .grading.extract import NotebookError, read_bytes
+    from .grading.grader import GRADER_VERSION, grade_many
+
+    ok, why = sandbox.status()
+    if not ok:
+        print("\n" + "!" * 78 + "\n" + sandbox.WARNING.format(why=why) + "\n" + "!" * 78 + "\n", file=sys.stderr)
+    private = None
+    if args.private:
+        from .grading import private as private_mod
+
+        try:
+            private = private_mod.load(args.private)
+        except ValueError as exc:
+            print(f"lossedu grade: {exc}", file=sys.stderr)
+            return 2
+        repo = private_mod.inside_a_repository(args.private)
+        if repo is not None:
+            print(f"lossedu grade: WARNING: {args.private} lies inside the git repository {repo}; keep private "
+                  "cases out of anything students can read", file=sys.stderr)
+    else:
+        print("lossedu grade: WARNING: no --private file, so only the PUBLIC cases (the ones students see with "
+              "lossedu.check) are graded; write one with `lossedu private-template PATH`", file=sys.stderr)
+    if args.resume and not args.feedback:
+        print("lossedu grade: --resume needs --feedback DIR (where earlier results are kept)", file=sys.stderr)
+        return 2
+    if args.gradescope and len(args.submissions) != 1:
+        print("lossedu grade: --gradescope writes one results.json: give exactly one submission", file=sys.stderr)
+        return 2
     missing = [p for p in args.submissions if not Path(p).is_file()]
     for p in missing:
-        print(f"lossedu grade: {p}: no such file (it gets a row with an error)", file=sys.stderr)
+        print(f"lossedu grade: {p}: not a regular file (it gets a row with an error)", file=sys.stderr)
+    done = {}
+    if args.resume:
+        fingerprint = private.fingerprint if private is not None else ""
+        for i, p in enumerate(args.submissions):
+            earlier = report.load_feedback(args.feedback, p)
+            if earlier is None or earlier.error or earlier.submission != str(p) or earlier.private != fingerprint:
+                continue
+            try:
+                digest = hashlib.sha256(read_bytes(p)).hexdigest()
+            except NotebookError:
+                continue
+            if digest == earlier.digest:
+                done[i] = earlier
+        print(f"lossedu grade: --resume: {len(done)} of {len(args.submissions)} already graded", file=sys.stderr)
+
+    def save(i, result):
+        if args.feedback:
+            report.write_feedback(result, args.feedback)
+
     results = grade_many(
         args.submissions,
         timeout=args.timeout,
         call_timeout=args.call_timeout,
+        question_timeout=args.question_timeout,
         memory_mb=args.memory_mb,
         jobs=args.jobs,
         progress=not args.quiet,
+        private=private,
+        done=done,
+        on_result=save,
     )
-    write_csv(results, args.out)
-    if args.feedback:
-        folder = Path(args.feedback)
-        folder.mkdir(parents=True, exist_ok=True)
-        for i, r in enumerate(results):
-            name = f"{i:03d}-{Path(r.submission).stem}.json"
-            (folder / name).write_text(json.dumps(r.to_json(), indent=2, ensure_ascii=False), encoding="utf-8")
+    report.write_csv(results, args.out)
+    if args.gradescope:
+        report.atomic_write(args.gradescope, json.dumps(report.gradescope(results[0]), indent=2, ensure_ascii=False))
     for r in results:
         status = f"  ({r.error})" if r.error else ""
         print(f"{r.submission}: {r.score:g}/{r.max_score:g}{status}")
-    print(f"wrote {args.out}")
+    text = report.summary(results)
+    print(text)
+    if args.feedback:
+        report.atomic_write(Path(args.feedback) / "summary.txt", text + "\n")
+    print(f"wrote {args.out} (grader {GRADER_VERSION}, {'sandboxed' if ok else 'NOT sandboxed'})")
+    return 0
+
+
+def _private_template(args) -> int:
+    from .grading import private
+
+    try:
+        path = private.write_template(args.path)
+    except FileExistsError:
+        print(f"lossedu private-template: {args.path} exists; it is never overwritten", file=sys.stderr)
+        return 1
+    repo = private.inside_a_repository(path)
+    if repo is not None:
+        print(f"WARNING: {path} lies inside the git repository {repo}: move it out of anything students can read",
+              file=sys.stderr)
+    print(f"wrote {path}: a fresh private seed; grade with `lossedu grade ... --private {path}`")
     return 0
 
 
@@ -73,12 +143,22 @@ def main(argv=None) -> int:
     g.add_argument("submissions", nargs="+", help="submitted .ipynb files (never modified)")
     g.add_argument("--out", default="grades.csv", help="CSV file to write (default: grades.csv)")
     g.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default: 1)")
-    g.add_argument("--timeout", type=float, default=60.0, help="seconds allowed per submission (default: 60)")
+    g.add_argument("--private", metavar="PATH", help="the instructor's private-cases file (hidden cases)")
+    g.add_argument("--timeout", type=float, default=None,
+                   help="hard limit in seconds per submission (default: start-up plus every question's budget)")
+    g.add_argument("--question-timeout", type=float, default=30.0,
+                   help="seconds allowed for all the cases of one question (default: 30)")
     g.add_argument("--call-timeout", type=float, default=10.0, help="seconds allowed per call of a student function (default: 10)")
     g.add_argument("--memory-mb", type=int, default=4096, help="address-space cap per submission in MiB (default: 4096; 0: none)")
-    g.add_argument("--feedback", metavar="DIR", help="also write one JSON feedback file per submission")
+    g.add_argument("--feedback", metavar="DIR", help="also write feedback per submission (JSON, text and HTML)")
+    g.add_argument("--resume", action="store_true", help="reuse the results in --feedback DIR of unchanged submissions")
+    g.add_argument("--gradescope", metavar="PATH", help="also write Gradescope's results.json (one submission)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.set_defaults(func=_grade)
+
+    t = sub.add_parser("private-template", help="write a new private-cases file (a fresh random seed)")
+    t.add_argument("path", help="where to write it: keep it outside the repository")
+    t.set_defaults(func=_private_template)
 
     m = sub.add_parser("make-exercises", help="write exercises/ from solutions/")
     m.add_argument("solutions", nargs="*", help="only these solution notebooks (default: all)")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .registry import get_question
-from .forbidden import violations_in_function
-from .spec import CaseResult, QuestionResult, compare, encode_answer, forbidden_message
+from .forbidden import forbidden_ops, violations_in_function
+from .spec import CaseResult, QuestionResult, compare, encode_answer, forbidden_message, ops_message
 
 
 def run_cases(question, fn, cases) -> QuestionResult:
@@ -15,12 +15,21 @@ def run_cases(question, fn, cases) -> QuestionResult:
         return QuestionResult(
             question.name, [CaseResult(c.label or f"case {i}", 0.0, c.points, False, message) for i, c in enumerate(cases, 1)]
         )
+    refused = forbidden_ops(question.forbidden)
     results = []
     for i, case in enumerate(cases, start=1):
         label = case.label or f"case {i}"
         expected = question.reference(*_clone(case.args), **_clone(case.kwargs))
         try:
-            got = encode_answer(fn(*_clone(case.args), **_clone(case.kwargs)))
+            args, kwargs = _clone(case.args), _clone(case.kwargs)
+            record = _recorder()()
+            with record:  # the aten operators the call reaches, as the grader sees them
+                value = fn(*args, **kwargs)
+            hit = {op: refused[op] for op in record.ops if op in refused}
+            if hit:
+                results.append(CaseResult(label, 0.0, case.points, False, ops_message(hit)))
+                continue
+            got = encode_answer(value)
         except NotImplementedError:
             results.append(CaseResult(label, 0.0, case.points, False, "not implemented yet"))
             continue
@@ -65,6 +74,14 @@ def render(result: QuestionResult, hidden_points: float = 0.0) -> str:
         more = "point" if hidden_points == 1 else "points"
         lines.append(f"  (hidden cases add {_pts(hidden_points)} more {more} when your notebook is graded)")
     return "\n".join(lines)
+
+
+def _recorder():
+    import torch
+
+    from .runner import _recorder as make
+
+    return make(torch)
 
 
 def _pts(x: float) -> str:

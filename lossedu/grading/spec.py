@@ -1,15 +1,23 @@
 """Questions, test cases, plain-data encoding and the comparison of answers.
 
 A :class:`Question` names the function a student writes, a trusted reference
-implementation, and a list of :class:`Case` inputs. Inputs travel to a
-submission and outputs come back as JSON-compatible data, never pickle;
-expected values are computed and compared only by the caller (the grader).
+implementation, its public :class:`Case` inputs and a recipe for its hidden
+cases. Inputs travel to a submission and outputs come back as JSON-compatible
+data, never pickle; expected values are computed and compared only by the
+caller (the grader).
+
+Hidden cases never ship in the package: ``hidden(seed)`` builds them from an
+integer that the grader derives from the instructor's private seed (see
+:mod:`lossedu.grading.private`), so their values are unknown to students. The
+recipe must give the same number of cases, labels and points for every seed.
+(``Case(..., hidden=True)`` in ``cases()`` is the older format: such a case is
+still graded as hidden, but its values are public; convert it to ``hidden``.)
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -39,7 +47,10 @@ class Question:
     """A graded question: the student writes ``function``; ``reference`` is the truth.
 
     ``forbidden`` lists dotted names the answer may not use (``lossedu`` itself is
-    always forbidden), e.g. ``("torch.nn.functional.kl_div", "scipy")``.
+    always forbidden), e.g. ``("torch.nn.functional.kl_div", "scipy")``; the aten
+    operators those names reach are refused at run time as well.
+    ``hidden(seed)`` returns the hidden cases for an integer seed (see the module's
+    docstring).
     """
 
     name: str
@@ -50,6 +61,7 @@ class Question:
     rtol: float = 1e-6
     atol: float = 1e-8
     forbidden: tuple = ()
+    hidden: Callable[[int], Sequence[Case]] | None = None
 
     @property
     def exercise(self) -> str:
@@ -58,8 +70,21 @@ class Question:
     def public_cases(self) -> list[Case]:
         return [c for c in self.cases() if not c.hidden]
 
+    def fixed_hidden_cases(self) -> list[Case]:
+        """Hidden cases in the older format (their values ship in the package)."""
+        return [c for c in self.cases() if c.hidden]
+
+    def hidden_cases(self, seed: int) -> list[Case]:
+        """The hidden cases for a question seed (see :func:`lossedu.grading.private.question_seed`)."""
+        made = list(self.hidden(seed)) if self.hidden is not None else []
+        return self.fixed_hidden_cases() + [replace(c, hidden=True) for c in made]
+
+    def hidden_points(self) -> float:
+        return float(sum(c.points for c in self.hidden_cases(0)))
+
     def max_score(self, include_hidden: bool = True) -> float:
-        return float(sum(c.points for c in self.cases() if include_hidden or not c.hidden))
+        public = float(sum(c.points for c in self.public_cases()))
+        return public + (self.hidden_points() if include_hidden else 0.0)
 
 
 @dataclass
@@ -69,6 +94,7 @@ class CaseResult:
     max_points: float
     passed: bool
     message: str = ""
+    hidden: bool = False
 
 
 @dataclass
@@ -138,6 +164,12 @@ def encode_answer(value: Any) -> Any:
 
 def forbidden_message(names) -> str:
     return f"uses {', '.join(names)}, which this question does not allow: write it with tensor operations"
+
+
+def ops_message(ops: dict) -> str:
+    """``ops`` maps aten operators reached at run time to the forbidden name that reaches them."""
+    calls = ", ".join(f"aten::{op} ({name})" for op, name in sorted(ops.items()))
+    return f"reached {calls} at run time, which this question does not allow: write it with tensor operations"
 
 
 def error_record(message: str) -> dict:

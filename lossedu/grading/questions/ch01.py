@@ -38,8 +38,11 @@ def _zero_one_cases():
         Case((_t([0.0, 0.0, 3.0, -3.0]), _t([1, -1, 1, 1], torch.long)), label="a score of exactly 0 is a mistake"),
         Case((s, y), label="12 random scores: the error rate"),
         Case((s2, y2.to(F64)), label="a 3x4 batch with float labels"),
-        Case(_binary(12, (20,)), label="hidden: another batch", hidden=True),
     ]
+
+
+def _zero_one_hidden(seed):
+    return [Case(_binary(seed, (20,)), label="hidden: another batch")]
 
 
 def _hinge_cases():
@@ -52,8 +55,11 @@ def _hinge_cases():
         Case((s, y), {"reduction": "sum"}, label="reduction='sum'"),
         Case((s, y), {"margin": 0.0}, label="margin=0 (the perceptron criterion)"),
         Case((s, y), {"margin": 2.5, "reduction": "none"}, label="margin=2.5, reduction='none'"),
-        Case(_binary(21, (4, 3)), {"margin": 0.5, "reduction": "sum"}, label="hidden: a 4x3 batch", hidden=True),
     ]
+
+
+def _hinge_hidden(seed):
+    return [Case(_binary(seed, (4, 3)), {"margin": 0.5, "reduction": "sum"}, label="hidden: a 4x3 batch")]
 
 
 def _multi_margin_cases():
@@ -67,9 +73,14 @@ def _multi_margin_cases():
         Case((x, t), {"weight": w}, label="per-class weights (the true class's weight)"),
         Case((x2, t2), {"p": 2, "margin": 2.0, "weight": torch.ones(6, dtype=F64)}, label="p=2, margin=2, unit weights"),
         Case((_t([[3.0, 0.0, 0.0]]), _t([0], torch.long)), label="every wrong class beyond the margin: 0"),
-        Case(_multi(32, 6, 5)[:2], {"p": 2, "margin": 0.5}, label="hidden: another batch", hidden=True),
-        Case(_multi(33, 4, 3, weighted=True)[:2], {"weight": _multi(33, 4, 3, weighted=True)[2]},
-             label="hidden: weighted", hidden=True),
+    ]
+
+
+def _multi_margin_hidden(seed):
+    x, t, w = _multi(seed + 1, 4, 3, weighted=True)
+    return [
+        Case(_multi(seed, 6, 5)[:2], {"p": 2, "margin": 0.5}, label="hidden: another batch"),
+        Case((x, t), {"weight": w}, label="hidden: weighted"),
     ]
 
 
@@ -82,8 +93,13 @@ def _l2_cases():
         Case(([_t([1.0, -2.0]), _t([[0.5]])],), label="two tensors of different shapes"),
         Case(([w, b],), label="a weight matrix and a bias"),
         Case(([torch.zeros(5, dtype=F64)],), label="all zeros: 0"),
-        Case(([torch.randn(2, 2, 2, generator=g, dtype=F64), b * 100],), label="hidden: large values", hidden=True),
     ]
+
+
+def _l2_hidden(seed):
+    g = torch.Generator().manual_seed(seed)
+    w = torch.randn(2, 2, 2, generator=g, dtype=F64)
+    return [Case(([w, torch.randn(4, generator=g, dtype=F64) * 100],), label="hidden: large values")]
 
 
 def _soft_threshold_cases():
@@ -95,8 +111,12 @@ def _soft_threshold_cases():
         Case((w, 0.0), label="threshold 0 changes nothing"),
         Case((w, 0.7), label="10 random weights, threshold 0.7"),
         Case((w.reshape(2, 5), 0.3), label="a 2x5 matrix"),
-        Case((torch.randn(3, 3, generator=g, dtype=F64), 1.1), label="hidden: a 3x3 matrix", hidden=True),
     ]
+
+
+def _soft_threshold_hidden(seed):
+    g = torch.Generator().manual_seed(seed)
+    return [Case((torch.randn(3, 3, generator=g, dtype=F64), 1.1), label="hidden: a 3x3 matrix")]
 
 
 FORBIDDEN = ("sklearn", "torch.nn.functional.multi_margin_loss", "torch.nn.MultiMarginLoss")
@@ -107,6 +127,7 @@ QUESTIONS = [
         function="zero_one_loss",
         reference=lambda scores, target: ref.zero_one_loss(scores, target),
         cases=_zero_one_cases,
+        hidden=_zero_one_hidden,
         description="Error rate of sign(scores) against labels in {-1, +1}; a zero score is a mistake.",
         forbidden=FORBIDDEN,
     ),
@@ -117,6 +138,7 @@ QUESTIONS = [
             scores, target, margin=margin, reduction=reduction
         ),
         cases=_hinge_cases,
+        hidden=_hinge_hidden,
         description="max(0, margin - y s) with labels in {-1, +1} and a reduction.",
         forbidden=FORBIDDEN,
     ),
@@ -127,6 +149,7 @@ QUESTIONS = [
             input, target, p=p, margin=margin, weight=weight
         ),
         cases=_multi_margin_cases,
+        hidden=_multi_margin_hidden,
         description="The multi-class hinge loss of torch.nn.functional.multi_margin_loss, mean over samples.",
         forbidden=FORBIDDEN,
     ),
@@ -135,6 +158,7 @@ QUESTIONS = [
         function="l2_penalty",
         reference=lambda parameters: ref.l2_penalty(parameters),
         cases=_l2_cases,
+        hidden=_l2_hidden,
         description="Sum of squares of every entry of every tensor in a list.",
     ),
     Question(
@@ -142,6 +166,7 @@ QUESTIONS = [
         function="soft_threshold",
         reference=lambda w, threshold: ref.softshrink(w, threshold),
         cases=_soft_threshold_cases,
+        hidden=_soft_threshold_hidden,
         description="The proximal step of the L1 penalty: sign(w) * max(|w| - threshold, 0).",
         forbidden=("torch.nn.functional.softshrink", "torch.nn.Softshrink", "torch.softshrink"),
     ),

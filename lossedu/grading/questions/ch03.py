@@ -29,8 +29,11 @@ def _entropy_cases():
         Case((_dist(1.0, 0.0, 0.0),), label="a certain outcome (uses 0·log 0 = 0)"),
         Case((_dist(0.7, 0.2, 0.1, 0.0),), label="a zero among non-zeros"),
         Case((p,), label="a batch of 4 distributions, reduced over the last dim"),
-        Case((_random_pairs(31, 3, 5)[0],), label="hidden: another batch", hidden=True),
     ]
+
+
+def _entropy_hidden(seed):
+    return [Case((_random_pairs(seed, 3, 5)[0],), label="hidden: another batch")]
 
 
 def _kl_cases():
@@ -42,8 +45,11 @@ def _kl_cases():
         Case((_dist(0.5, 0.5, 0.0), _dist(1.0, 0.0, 0.0)), label="q has a zero where p does not: +inf"),
         Case((p, q), label="a batch of 4 pairs"),
         Case((q, q), label="KL(q, q) = 0"),
-        Case(_random_pairs(33, 2, 7), label="hidden: another batch", hidden=True),
     ]
+
+
+def _kl_hidden(seed):
+    return [Case(_random_pairs(seed, 2, 7), label="hidden: another batch")]
 
 
 def _js_cases():
@@ -53,8 +59,11 @@ def _js_cases():
         Case((_dist(0.5, 0.5), _dist(0.9, 0.1)), label="two coins"),
         Case((_dist(0.0, 0.5, 0.5), _dist(0.2, 0.4, 0.4)), label="zeros in p"),
         Case((p, q), label="a batch of 3 pairs"),
-        Case(_random_pairs(35, 2, 6), label="hidden: another batch", hidden=True),
     ]
+
+
+def _js_hidden(seed):
+    return [Case(_random_pairs(seed, 2, 6), label="hidden: another batch")]
 
 
 def _ce_cases():
@@ -66,8 +75,11 @@ def _ce_cases():
         Case((p, q), label="a batch: H(p) + KL(p, q)"),
         Case((onehot, q), label="one-hot rows: the NLL of each true class"),
         Case((_dist(0.5, 0.5, 0.0), _dist(1.0, 0.0, 0.0)), label="q misses p's support: +inf"),
-        Case(_random_pairs(37, 3, 8), label="hidden: another batch", hidden=True),
     ]
+
+
+def _ce_hidden(seed):
+    return [Case(_random_pairs(seed, 3, 8), label="hidden: another batch")]
 
 
 # Each answer is written with tensor operations, not with a library's ready-made version.
@@ -79,6 +91,7 @@ QUESTIONS = [
         function="entropy",
         reference=lambda p: ref.entropy(p),
         cases=_entropy_cases,
+        hidden=_entropy_hidden,
         description="Shannon entropy in nats over the last dimension, with 0·log 0 = 0.",
         forbidden=FORBIDDEN,
     ),
@@ -87,6 +100,7 @@ QUESTIONS = [
         function="kl_divergence",
         reference=lambda p, q: ref.kl_divergence(p, q),
         cases=_kl_cases,
+        hidden=_kl_hidden,
         description="KL(p‖q) over the last dimension; +inf where q = 0 < p.",
         forbidden=FORBIDDEN,
     ),
@@ -95,6 +109,7 @@ QUESTIONS = [
         function="js_divergence",
         reference=lambda p, q: ref.js_divergence(p, q),
         cases=_js_cases,
+        hidden=_js_hidden,
         description="Jensen–Shannon divergence (not the distance) over the last dimension.",
         forbidden=FORBIDDEN,
     ),
@@ -103,6 +118,7 @@ QUESTIONS = [
         function="cross_entropy",
         reference=lambda p, q: ref.cross_entropy_between(p, q),
         cases=_ce_cases,
+        hidden=_ce_hidden,
         description="Cross-entropy H(p, q) over the last dimension.",
         forbidden=FORBIDDEN + ("torch.nn.functional.cross_entropy", "torch.nn.functional.nll_loss"),
     ),

@@ -37,8 +37,11 @@ def _log_softmax_cases():
         Case((_t([0.0, -1e4]),), label="a very negative logit: finite, not -inf"),
         Case((_t([[1e4, -1e4, 0.0], [-5.0, 2.0, 0.5]]),), label="a batch: rows normalised separately"),
         Case((_logits(40, 4, 6),), label="random 4x6 logits"),
-        Case((_logits(41, 3, 2, 5, scale=50.0),), label="hidden: 3-D input, last dim", hidden=True),
     ]
+
+
+def _log_softmax_hidden(seed):
+    return [Case((_logits(seed, 3, 2, 5, scale=50.0),), label="hidden: 3-D input, last dim")]
 
 
 def _weighted_ce_cases():
@@ -56,9 +59,12 @@ def _weighted_ce_cases():
              label="weights and ignore_index=1 together"),
         Case((xr, tr_ignored), {"weight": _t([1.0, 2.0, 0.5, 1.5])}, label="random 6x4, weights, two ignored"),
         Case((_t([[1e4, -1e4, 0.0]]), torch.tensor([1])), label="extreme logits: finite (20000)"),
-        Case((_logits(44, 5, 3), _labels(45, 5, 3)), {"weight": _t([0.2, 1.0, 3.0])},
-             label="hidden: random weighted batch", hidden=True),
     ]
+
+
+def _weighted_ce_hidden(seed):
+    return [Case((_logits(seed, 5, 3), _labels(seed + 1, 5, 3)), {"weight": _t([0.2, 1.0, 3.0])},
+                 label="hidden: random weighted batch")]
 
 
 def _smoothing_cases():
@@ -70,8 +76,11 @@ def _smoothing_cases():
         Case((x, t, 1.0), label="eps = 1: the target is uniform"),
         Case((_logits(46, 8, 10), _labels(47, 8, 10), 0.2), label="random 8x10, eps = 0.2"),
         Case((_t([[1e4, -1e4, 0.0, 5.0]]), torch.tensor([0]), 0.1), label="extreme logits, eps = 0.1"),
-        Case((_logits(48, 4, 6, scale=10.0), _labels(49, 4, 6), 0.05), label="hidden: eps = 0.05", hidden=True),
     ]
+
+
+def _smoothing_hidden(seed):
+    return [Case((_logits(seed, 4, 6, scale=10.0), _labels(seed + 1, 4, 6), 0.05), label="hidden: eps = 0.05")]
 
 
 def _bce_logits_cases():
@@ -86,9 +95,12 @@ def _bce_logits_cases():
         Case((_t([0.0, 0.0]), _t([1.0, 0.0])), label="zero logits: log 2"),
         Case((_logits(51, 3, 4), soft), {"pos_weight": _t([1.0, 2.0, 0.5, 4.0])},
              label="soft targets, one pos_weight per class (last dim)"),
-        Case((_logits(52, 5, 3, scale=30.0), (_logits(53, 5, 3) > 0).to(F64)), {"pos_weight": _t([2.0, 1.0, 0.25])},
-             label="hidden: large logits with pos_weight", hidden=True),
     ]
+
+
+def _bce_logits_hidden(seed):
+    return [Case((_logits(seed, 5, 3, scale=30.0), (_logits(seed + 1, 5, 3) > 0).to(F64)),
+                 {"pos_weight": _t([2.0, 1.0, 0.25])}, label="hidden: large logits with pos_weight")]
 
 
 _F, _NN = "torch.nn.functional.", "torch.nn."
@@ -110,6 +122,7 @@ QUESTIONS = [
         function="stable_log_softmax",
         reference=lambda x: ref.log_softmax(x, -1),
         cases=_log_softmax_cases,
+        hidden=_log_softmax_hidden,
         description="log-softmax over the last dimension, finite for any finite input.",
         forbidden=FORBIDDEN,
     ),
@@ -120,6 +133,7 @@ QUESTIONS = [
             x, t, weight=weight, ignore_index=ignore_index
         ),
         cases=_weighted_ce_cases,
+        hidden=_weighted_ce_hidden,
         description="mean cross-entropy from (N, C) logits with class weights and ignore_index.",
         forbidden=FORBIDDEN,
     ),
@@ -128,6 +142,7 @@ QUESTIONS = [
         function="smoothed_cross_entropy",
         reference=lambda x, t, eps: ref.cross_entropy(x, t, label_smoothing=eps),
         cases=_smoothing_cases,
+        hidden=_smoothing_hidden,
         description="mean cross-entropy with label smoothing eps.",
         forbidden=FORBIDDEN,
     ),
@@ -136,6 +151,7 @@ QUESTIONS = [
         function="bce_with_logits",
         reference=lambda x, y, pos_weight=None: ref.binary_cross_entropy_with_logits(x, y, pos_weight=pos_weight),
         cases=_bce_logits_cases,
+        hidden=_bce_logits_hidden,
         description="mean binary cross-entropy on logits with an optional pos_weight.",
         forbidden=FORBIDDEN,
     ),

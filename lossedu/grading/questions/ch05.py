@@ -25,8 +25,15 @@ def _inverse_cases():
         Case((_t([1, 999], torch.long),), label="one positive in a thousand"),
         Case((_t([120.0, 30.0, 7.0, 3.0]),), label="float counts, four classes"),
         Case((_t([7], torch.long),), label="a single class"),
-        Case((_t([5000, 12, 300, 41, 2], torch.long),), label="hidden: five classes", hidden=True),
     ]
+
+
+def _counts(seed, n, high):
+    return torch.randint(1, high, (n,), generator=_gen(seed))
+
+
+def _inverse_hidden(seed):
+    return [Case((_counts(seed, 5, 5000),), label="hidden: five classes")]
 
 
 def _effective_cases():
@@ -37,8 +44,11 @@ def _effective_cases():
         Case((counts,), {"beta": 0.9999}, label="beta = 0.9999: close to inverse frequency"),
         Case((_t([20000, 10000, 5], torch.long),), {"beta": 0.999}, label="two large classes saturate"),
         Case((_t([100.0, 10.0]),), label="the default beta = 0.999"),
-        Case((_t([3000, 40, 7, 600], torch.long),), {"beta": 0.995}, label="hidden: four classes", hidden=True),
     ]
+
+
+def _effective_hidden(seed):
+    return [Case((_counts(seed, 4, 3000),), {"beta": 0.995}, label="hidden: four classes")]
 
 
 def _binary(seed, n, soft=False):
@@ -51,7 +61,6 @@ def _binary(seed, n, soft=False):
 def _sigmoid_focal_cases():
     x, y = _binary(50, 12)
     xs, ys = _binary(51, 8, soft=True)
-    x2, y2 = _binary(52, 10)
     return [
         Case((_t([3.0, -1.0, 0.5]), _t([1.0, 1.0, 0.0])), label="the defaults: alpha=0.25, gamma=2, 'none'"),
         Case((x, y), {"alpha": -1, "gamma": 0.0}, label="alpha=-1, gamma=0: plain BCE with logits"),
@@ -59,9 +68,13 @@ def _sigmoid_focal_cases():
         Case((x, y), {"gamma": 3.0, "reduction": "mean"}, label="gamma=3, 'mean'"),
         Case((xs, ys), {"alpha": 0.4, "gamma": 1.5}, label="soft targets"),
         Case((_t([[1e4, -1e4], [-1e4, 1e4]]), _t([[1.0, 0.0], [1.0, 0.0]])), label="logits ±1e4: finite"),
-        Case((x2.reshape(2, 5), y2.reshape(2, 5)), {"alpha": 0.3, "gamma": 2.5, "reduction": "sum"},
-             label="hidden: a 2-D batch", hidden=True),
     ]
+
+
+def _sigmoid_focal_hidden(seed):
+    x2, y2 = _binary(seed, 10)
+    return [Case((x2.reshape(2, 5), y2.reshape(2, 5)), {"alpha": 0.3, "gamma": 2.5, "reduction": "sum"},
+                 label="hidden: a 2-D batch")]
 
 
 def _multi(seed, n, c, ignore=0.0):
@@ -81,7 +94,6 @@ def _focal_cases():
     seg_x = torch.randn(2, 3, 2, 2, generator=g, dtype=F64)
     seg_t = torch.randint(0, 3, (2, 2, 2), generator=g)
     seg_t[0, 0, 0] = 255
-    xh, th = _multi(63, 9, 5, ignore=0.2)
     return [
         Case((x, t), {"gamma": 0.0}, label="gamma=0: cross-entropy"),
         Case((x, t), {"gamma": 2.0, "reduction": "none"}, label="gamma=2, 'none'"),
@@ -90,10 +102,16 @@ def _focal_cases():
         Case((xi, ti), {"gamma": 2.0}, label="'mean' over the non-ignored elements"),
         Case((xi, ti), {"alpha": alpha, "gamma": 1.0}, label="alpha: 'mean' divides by the sum of selected alphas"),
         Case((seg_x, seg_t), {"gamma": 2.0, "ignore_index": 255}, label="segmentation shape (N, C, H, W), ignore_index=255"),
+    ]
+
+
+def _focal_hidden(seed):
+    xh, th = _multi(seed, 9, 5, ignore=0.2)
+    th[0] = 1  # at least one target is not ignored, so 'mean' is defined
+    return [
         Case((xh, th), {"alpha": _t([1.0, 0.5, 2.0, 3.0, 0.1]), "gamma": 0.5, "reduction": "sum"},
-             label="hidden: alpha, gamma=0.5, 'sum'", hidden=True),
-        Case((xh, th), {"alpha": _t([1.0, 0.5, 2.0, 3.0, 0.1]), "gamma": 3.0},
-             label="hidden: alpha, gamma=3, 'mean'", hidden=True),
+             label="hidden: alpha, gamma=0.5, 'sum'"),
+        Case((xh, th), {"alpha": _t([1.0, 0.5, 2.0, 3.0, 0.1]), "gamma": 3.0}, label="hidden: alpha, gamma=3, 'mean'"),
     ]
 
 
@@ -104,8 +122,6 @@ def _dice_cases():
     empty = torch.zeros(1, 6, dtype=F64)
     tiny = torch.zeros(1, 6, dtype=F64)
     tiny[0, 2] = 1.0
-    ph = torch.rand(2, 1, 3, 3, generator=g, dtype=F64)
-    th = (torch.rand(2, 1, 3, 3, generator=g, dtype=F64) < 0.5).to(F64)
     return [
         Case((_t([[0.9, 0.8, 0.1, 0.0]]), _t([[1.0, 1.0, 0.0, 0.0]])), label="one sample, smooth=1"),
         Case((_t([[0.9, 0.8, 0.1, 0.0]]), _t([[1.0, 1.0, 0.0, 0.0]])), {"smooth": 0.0}, label="smooth=0"),
@@ -114,8 +130,14 @@ def _dice_cases():
         Case((p, t), {"reduction": "sum", "smooth": 0.1}, label="'sum', smooth=0.1"),
         Case((empty, empty), label="empty mask, empty prediction: loss 0"),
         Case((empty, tiny), label="a one-pixel object missed entirely"),
-        Case((ph, th), {"smooth": 0.5, "reduction": "none"}, label="hidden: (N, 1, H, W)", hidden=True),
     ]
+
+
+def _dice_hidden(seed):
+    g = _gen(seed)
+    ph = torch.rand(2, 1, 3, 3, generator=g, dtype=F64)
+    th = (torch.rand(2, 1, 3, 3, generator=g, dtype=F64) < 0.5).to(F64)
+    return [Case((ph, th), {"smooth": 0.5, "reduction": "none"}, label="hidden: (N, 1, H, W)")]
 
 
 _F = "torch.nn.functional."
@@ -133,6 +155,7 @@ QUESTIONS = [
         function="inverse_frequency_weights",
         reference=lambda counts: ref.inverse_frequency_weights(counts.to(F64)),
         cases=_inverse_cases,
+        hidden=_inverse_hidden,
         description="Class weights N / (C n_c) from a 1-D tensor of class counts.",
         forbidden=_WEIGHTS,
     ),
@@ -141,6 +164,7 @@ QUESTIONS = [
         function="effective_number_weights",
         reference=lambda counts, beta=0.999: ref.effective_number_weights(counts.to(F64), beta),
         cases=_effective_cases,
+        hidden=_effective_hidden,
         description="Class-balanced weights 1 / E_n with E_n = (1 - beta^n) / (1 - beta), normalised to sum to C.",
         forbidden=_WEIGHTS,
     ),
@@ -149,6 +173,7 @@ QUESTIONS = [
         function="sigmoid_focal_loss",
         reference=ref.sigmoid_focal_loss,
         cases=_sigmoid_focal_cases,
+        hidden=_sigmoid_focal_hidden,
         description="torchvision's sigmoid focal loss: alpha_t (1 - p_t)^gamma BCEWithLogits, alpha < 0 switches alpha off.",
         forbidden=_LOSSES,
     ),
@@ -157,6 +182,7 @@ QUESTIONS = [
         function="focal_loss",
         reference=ref.focal_loss,
         cases=_focal_cases,
+        hidden=_focal_hidden,
         description="Softmax focal loss with per-class alpha, ignore_index and cross_entropy's weighted mean.",
         forbidden=_LOSSES,
     ),
@@ -165,6 +191,7 @@ QUESTIONS = [
         function="dice_loss",
         reference=ref.dice_loss,
         cases=_dice_cases,
+        hidden=_dice_hidden,
         description="Soft Dice loss per sample over all non-batch dimensions, then reduced over the batch.",
         forbidden=_LOSSES,
     ),
