@@ -14,8 +14,10 @@ from .classification import *  # noqa: F401,F403
 from .imbalance import *  # noqa: F401,F403
 from .perceptual import *  # noqa: F401,F403
 from .transport import *  # noqa: F401,F403
+from .training import *  # noqa: F401,F403
 from . import foundations, regression, information, classification, imbalance, transport  # noqa: E402
 from . import perceptual  # noqa: E402
+from . import training  # noqa: E402
 from . import data  # noqa: E402  (offline digits and the feature network of chapters 06-07)
 
 
@@ -49,4 +51,5 @@ __all__ = (
     + imbalance.__all__
     + perceptual.__all__
     + transport.__all__
+    + training.__all__
 )
