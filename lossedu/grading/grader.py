@@ -306,8 +306,6 @@ def _grade(path, timeout, call_timeout, question_timeout, defs_timeout, memory_m
     except ValueError as exc:
         return SubmissionResult(str(path), None, error=clean(exc), digest=digest)
     notes = [clean(n, 300) for n in chosen["notes"][:50]]
-    if not chosen["statements"]:
-        notes.append("the notebook defines nothing that can be graded")
 
     plan = []  # per question: (question, [(case, expected)], static message)
     for q in questions:
@@ -390,7 +388,8 @@ def _grade(path, timeout, call_timeout, question_timeout, defs_timeout, memory_m
                     passed, why = False, stop or "no answer came back"
             out.append(CaseResult(label, case.points if passed else 0.0, case.points, passed, clean(why), case.hidden))
         results.append(QuestionResult(q.name, out))
-    return SubmissionResult(str(path), exercise, results, "", notes, sandboxed, digest)
+    error = "" if chosen["statements"] else "the notebook defines nothing that can be graded (no code cells with definitions)"
+    return SubmissionResult(str(path), exercise, results, error, notes, sandboxed, digest)
 
 
 def _judge(q, expected, answer, ops, refused) -> tuple[bool, str]:

@@ -178,6 +178,9 @@ def _fork_question(fn, question, call_timeout, out, channel: int) -> None:
         try:
             os.close(read_fd)
             os.close(channel)  # the answer channel to the grader stays with the parent
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)  # what a question prints is never read: flooding it costs nothing
+            os.dup2(devnull, 2)
             sink = os.fdopen(write_fd, "w", encoding="utf-8", errors="replace")
 
             def write(record):
@@ -224,6 +227,8 @@ def _fork_question(fn, question, call_timeout, out, channel: int) -> None:
                 break
             out(line.decode("utf-8", errors="replace"))
             done += 1
+            if done == len(question["cases"]):
+                break  # every case answered: stop reading (something it started may hold the pipe)
         else:
             if len(buffer) <= MAX_LINE + 1024:
                 continue

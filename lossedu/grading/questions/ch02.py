@@ -100,12 +100,32 @@ def _gaussian_hidden(seed):
     return [Case((*_pair(seed, (6,), 2.0), torch.full((6,), 2.5, dtype=F64)), label="hidden: variance 2.5")]
 
 
+
+def _poisson_cases():
+    g = torch.Generator().manual_seed(210)
+    log_rate = torch.randn(4, 3, generator=g, dtype=F64)
+    counts = torch.poisson(3 * log_rate.exp(), generator=g)
+    return [
+        Case((_t(0.0, 0.0), _t(1.0, 3.0)), label="log-rate 0 (rate 1): a loss of 1 whatever the count"),
+        Case((_t(0.0, 1.0), _t(1.0, 3.0)), label="log-rates 0 and 1: (1 + e - 3) / 2"),
+        Case((_t(-2.0, 2.0), _t(0.0, 0.0)), label="zero counts: the loss is the rate e^x"),
+        Case((log_rate, counts), label="a 4x3 batch of Poisson counts"),
+        Case((_t(-30.0, 5.0), _t(2.0, 100.0)), label="extreme log-rates: finite"),
+    ]
+
+
+def _poisson_hidden(seed):
+    g = torch.Generator().manual_seed(seed)
+    log_rate = torch.randn(7, generator=g, dtype=F64) * 2
+    return [Case((log_rate, torch.poisson(log_rate.exp(), generator=g)), label="hidden: 7 counts")]
+
 # The library versions of what each question asks for.
 _F = "torch.nn.functional."
 _NN = "torch.nn."
 _REGRESSION = tuple(_F + n for n in ("mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "gaussian_nll_loss"))
 _REGRESSION += tuple(_NN + n for n in ("MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "GaussianNLLLoss"))
 _REGRESSION += ("torch.distributions",)
+_POISSON = _REGRESSION + (_F + "poisson_nll_loss", _NN + "PoissonNLLLoss")
 
 QUESTIONS = [
     Question(
@@ -152,5 +172,13 @@ QUESTIONS = [
         hidden=_gaussian_hidden,
         description="Mean Gaussian negative log-likelihood with the ½ log 2π constant.",
         forbidden=_REGRESSION,
+    ),    Question(
+        name="ch02.poisson_nll",
+        function="poisson_nll",
+        reference=lambda x, y: ref.poisson_nll_loss(x, y),
+        cases=_poisson_cases,
+        hidden=_poisson_hidden,
+        description="Mean Poisson negative log-likelihood of counts for a predicted log-rate, without log y!.",
+        forbidden=_POISSON,
     ),
 ]
