@@ -16,7 +16,10 @@ synchronises before and after each timed call, and adds the ratio of peak GPU
 memory (lossedu / reference) over one forward+backward. A case may carry a fifth
 element, a dict of options: ``{"devices": ("cuda",)}`` runs it only there (the
 language-model-size cross-entropy cases), ``{"devices": ("cpu",)}`` only on the
-CPU (a scipy reference), ``{"forward_only": True}`` times the forward pass alone.
+CPU (a scipy reference), ``{"forward_only": True}`` times the forward pass alone,
+``{"repeat": 1, "warmup": 0}`` caps the runs of a slow case (a reference that takes a
+minute), and ``{"rtol": 1e-9}`` also prints whether the two results agree to that
+relative tolerance (the first element of a tuple result is compared).
 lossedu's value checks are off while timing (``--validate`` turns them on): the
 goals are stated for a training loop that has turned them off.
 """
@@ -90,9 +93,9 @@ def _peak_memory(fn, base, device, forward_only=False):
     return peak
 
 
-def _time_pair(ours, reference, base, repeat, device, forward_only=False):
+def _time_pair(ours, reference, base, repeat, device, forward_only=False, warmup=3):
     """Fastest forward+backward time of each function, measured in alternation."""
-    for _ in range(3):  # warm-up
+    for _ in range(warmup):
         _once(ours, base, device, forward_only)
         _once(reference, base, device, forward_only)
     t_ours, t_ref = [], []
@@ -100,6 +103,12 @@ def _time_pair(ours, reference, base, repeat, device, forward_only=False):
         t_ours.append(_once(ours, base, device, forward_only))
         t_ref.append(_once(reference, base, device, forward_only))
     return min(t_ours), min(t_ref)
+
+
+def _agree(ours, reference, base, rtol) -> bool:
+    first = [f(*_fresh(base)) for f in (ours, reference)]
+    a, b = (float((r[0] if isinstance(r, tuple) else r).detach().double().cpu()) for r in first)
+    return abs(a - b) <= rtol * abs(b)
 
 
 def load_cases(folder: Path):
@@ -148,8 +157,12 @@ def main(argv=None) -> int:
             label = name + (" [forward]" if forward_only else "")
             try:
                 base = _to(make(), device)
-                t_ours, t_ref = _time_pair(ours, reference, base, args.repeat, device, forward_only)
+                repeat = min(args.repeat, options.get("repeat", args.repeat))
+                t_ours, t_ref = _time_pair(ours, reference, base, repeat, device, forward_only,
+                                           options.get("warmup", 3))
                 line = f"{label:66s} {t_ours * 1e3:11.3f} {t_ref * 1e3:13.3f} {t_ours / t_ref:7.2f}"
+                if "rtol" in options:
+                    line += f"  agrees to {options['rtol']:g}: {_agree(ours, reference, base, options['rtol'])}"
                 if on_gpu:
                     m_ours = _peak_memory(ours, base, device, forward_only)
                     m_ref = _peak_memory(reference, base, device, forward_only)
