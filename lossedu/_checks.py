@@ -1,4 +1,4 @@
-"""Input validation shared by every loss in :mod:`lossedu`.
+"""Input validation shared by every loss in ``lossedu``.
 
 Every public function checks its arguments here, so that a bad argument
 fails in one consistent way: a :class:`TypeError` for the wrong kind of
@@ -13,7 +13,7 @@ Two kinds of check live here, following :mod:`torch.distributions`:
   weights, ...) read the data. They are on by default and turned off, for a
   training loop that must not stall a GPU, with :func:`set_validate_args`
   (``lossedu.set_validate_args(False)``, or as a context manager). With value
-  checks off, no function in :mod:`lossedu` reads a tensor's values on the host:
+  checks off, no function in ``lossedu`` reads a tensor's values on the host:
   no ``.item()``, no ``bool(tensor)``, no boolean-mask indexing.
 """
 
@@ -30,7 +30,7 @@ _VALIDATE_ARGS = True
 
 
 class set_validate_args:
-    """Turn the value checks of every :mod:`lossedu` function on or off.
+    """Turn the value checks of every ``lossedu`` function on or off.
 
     ``lossedu.set_validate_args(False)`` switches them off for the rest of the
     program (like ``torch.distributions.Distribution.set_default_validate_args``);
@@ -67,7 +67,7 @@ class set_validate_args:
 
 
 def validate_args_enabled() -> bool:
-    """Whether :mod:`lossedu` checks the values of its inputs (see :func:`set_validate_args`)."""
+    """Whether ``lossedu`` checks the values of its inputs (see :func:`set_validate_args`)."""
     return _VALIDATE_ARGS
 
 
