@@ -21,11 +21,9 @@ extractor's job (``DigitsNet`` raises a :class:`ValueError` for anything but
 
 from __future__ import annotations
 
-import math
 from typing import Mapping, Sequence
 
 import torch
-import torch.nn.functional as F
 
 from ._checks import (
     check_positive,
@@ -70,11 +68,27 @@ def _check_kernel(kernel_size, sigma) -> None:
     check_positive(sigma, "sigma")
 
 
-def _gaussian_window(kernel_size: int, sigma: float, like: torch.Tensor) -> torch.Tensor:
+def _gaussian_window(kernel_size: int, sigma: float, dtype: torch.dtype) -> torch.Tensor:
     """The normalised 1-D Gaussian window ``g`` (the 2-D window is its outer product)."""
-    r = torch.arange(kernel_size, dtype=like.dtype, device=like.device) - (kernel_size - 1) / 2
+    r = torch.arange(kernel_size, dtype=dtype) - (kernel_size - 1) / 2
     g = torch.exp(-0.5 * (r / sigma) ** 2)
     return g / g.sum()
+
+
+def _filter_matrix(size: int, g: torch.Tensor) -> torch.Tensor:
+    """The ``(size, size)`` matrix ``M`` with ``M @ v`` = ``v`` reflect-padded, then filtered by ``g``.
+
+    Row ``i`` holds the window centred on ``i``; a tap that falls off the edge is folded
+    back onto its mirror image (``F.pad(mode='reflect')``: the edge pixel is not repeated).
+    Built on the CPU, so every device gets the same matrix.
+    """
+    k = g.numel()
+    rows = torch.arange(size)[:, None].expand(size, k)
+    src = rows + torch.arange(k)[None, :] - k // 2
+    src = torch.where(src < 0, -src, src)
+    src = torch.where(src > size - 1, 2 * (size - 1) - src, src)
+    m = torch.zeros(size, size, dtype=g.dtype)
+    return m.index_put_((rows, src), g.expand(size, k), accumulate=True)
 
 
 def _ssim_map(input, target, data_range, kernel_size, sigma, k1, k2) -> torch.Tensor:
@@ -85,12 +99,13 @@ def _ssim_map(input, target, data_range, kernel_size, sigma, k1, k2) -> torch.Te
             f"input's height and width must exceed kernel_size // 2 = {pad} (reflection padding), "
             f"got an image of {h}x{w}; use a smaller kernel_size"
         )
-    g = _gaussian_window(kernel_size, sigma, input)
-    # the five local moments in one batch, each filtered separably (rows, then columns)
+    g = _gaussian_window(kernel_size, sigma, input.dtype)
+    rows = _filter_matrix(h, g).to(input.device)
+    cols = _filter_matrix(w, g).to(input.device)
+    # the five local moments in one batch; the Gaussian window is separable, so filtering
+    # (with reflection at the border) is one matrix product along each axis
     stack = torch.cat([input, target, input * input, target * target, input * target])
-    stack = F.pad(stack, (pad, pad, pad, pad), mode="reflect")
-    stack = F.conv2d(stack, g.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
-    stack = F.conv2d(stack, g.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
+    stack = rows @ (stack @ cols.T)
     mu_x, mu_y, xx, yy, xy = stack.split(n)
     mu_xx, mu_yy, mu_xy = mu_x * mu_x, mu_y * mu_y, mu_x * mu_y
     var_x = torch.clamp(xx - mu_xx, min=0.0)  # >= 0 in exact arithmetic; clamp the round-off
