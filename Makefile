@@ -15,7 +15,7 @@ JOBS ?= 2
 SOLUTIONS ?= yes
 DEVICE ?= cpu
 
-.PHONY: book test bench notebooks exercises lab clean
+.PHONY: book test bench notebooks exercises lab clean sandbox
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,7 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py --device $(DEVICE)
+	$(PY) benchmarks/bench_grading.py
 
 notebooks: $(STAMP)
 	$(VENV)/bin/lossedu execute book/*.ipynb solutions/*.ipynb
@@ -43,6 +44,12 @@ notebooks: $(STAMP)
 
 exercises: $(STAMP)
 	$(VENV)/bin/lossedu make-exercises
+
+# bubblewrap (Debian/Ubuntu package) sandboxes each submission that `lossedu grade` runs
+sandbox:
+	@command -v bwrap >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+	    apt-get install -y --no-install-recommends bubblewrap; \
+	    else sudo apt-get install -y --no-install-recommends bubblewrap; fi; }
 
 clean:
 	rm -rf _build .jupyter_cache

@@ -129,9 +129,11 @@ def _kill_group(proc: subprocess.Popen) -> None:
         pass
 
 
-def run_child(request: dict, deadline: float) -> tuple[ChildOutput, bool]:
-    """Run one runner on ``request`` with hard caps; return its output and whether it was sandboxed."""
-    cmd, sandboxed = sandbox.command()
+def run_child(request: dict, deadline: float, command: tuple | None = None) -> tuple[ChildOutput, bool]:
+    """Run one runner on ``request`` with hard caps; return its output and whether it was sandboxed.
+
+    ``command`` is ``(argv, sandboxed)`` to force one (the benchmark compares both)."""
+    cmd, sandboxed = command or sandbox.command()
     payload = json.dumps(request).encode()
     env = dict(sandbox.ENV)
     with tempfile.TemporaryDirectory(prefix="lossedu-grade-") as workdir:
@@ -285,6 +287,21 @@ def grade_notebook(
     if private is not None:
         result.private = private.fingerprint
     return result
+
+
+def build_request(chosen: dict, questions, call_timeout=DEFAULT_CALL_TIMEOUT, question_timeout=DEFAULT_QUESTION_TIMEOUT,
+                  defs_timeout=DEFAULT_DEFS_TIMEOUT, memory_mb=DEFAULT_MEMORY_MB, private=None) -> dict:
+    """The runner's request for a notebook's chosen definitions and the public (and private) cases."""
+    return {
+        "statements": chosen["statements"], "future": chosen["future"], "call_timeout": call_timeout,
+        "defs_timeout": defs_timeout, "limits": {"memory_mb": memory_mb, "file_mb": 16},
+        "questions": [
+            {"function": q.function, "budget": question_timeout,
+             "cases": [{"args": encode(list(c.args)), "kwargs": encode(c.kwargs)}
+                       for c in q.public_cases() + (private.cases_for(q) if private is not None else [])]}
+            for q in questions
+        ],
+    }
 
 
 def _grade(path, timeout, call_timeout, question_timeout, defs_timeout, memory_mb, include_hidden, private):
