@@ -103,6 +103,14 @@ def _logp(*shape, seed=0):
     return torch.randn(*shape, generator=_g(seed), dtype=F64).log_softmax(-1).requires_grad_(True)
 
 
+def _extractor():
+    """An untrained DigitsNet in float64 (what matters here is the code path, not the weights)."""
+    from lossedu.data import DigitsNet
+
+    torch.manual_seed(0)
+    return DigitsNet().double().eval().requires_grad_(False)
+
+
 def C(fn, *args, **kwargs):
     """One call of ``fn``, kept as data so that a test can move its tensors to a device."""
     return fn, args, kwargs
@@ -113,6 +121,8 @@ def to_device(obj, device):
     if isinstance(obj, torch.Tensor):
         out = obj.detach().to(device)
         return out.requires_grad_(obj.requires_grad)
+    if isinstance(obj, torch.nn.Module):
+        return obj.to(device)
     if isinstance(obj, (list, tuple)):
         return type(obj)(to_device(o, device) for o in obj)
     if isinstance(obj, dict):
@@ -213,6 +223,24 @@ CALLS = {
     ],
     "fit_temperature": [lambda: C(lossedu.fit_temperature, _x(30, 4, grad=False), _idx(30, 4))],
     "evaluate": [lambda: C(_evaluate_loss, _x(4, 3, grad=False), _x(8, 3, grad=False), _idx(8, 4))],
+    "ssim": [
+        lambda: C(lossedu.ssim, _prob(2, 1, 16, 16, grad=True), _prob(2, 1, 16, 16, seed=1), data_range=1.0),
+        lambda: C(lossedu.ssim, _prob(2, 3, 16, 16, grad=True), _prob(2, 3, 16, 16, seed=1), data_range=1.0,
+                  kernel_size=7, sigma=1.0, reduction="none"),
+    ],
+    "ssim_loss": [
+        lambda: C(lossedu.ssim_loss, _prob(2, 1, 16, 16, grad=True), _prob(2, 1, 16, 16, seed=1), data_range=1.0),
+    ],
+    "gram_matrix": [lambda: C(lossedu.gram_matrix, _x(2, 4, 5, 5))],
+    "perceptual_loss": [
+        lambda: C(lossedu.perceptual_loss, _prob(3, 1, 16, 16, grad=True), _prob(3, 1, 16, 16, seed=1),
+                  _extractor()),
+        lambda: C(lossedu.perceptual_loss, _prob(3, 1, 16, 16, grad=True), _prob(3, 1, 16, 16, seed=1),
+                  _extractor(), layers=("conv1", "conv2"), layer_weights=(1.0, 0.5), normalize=True),
+    ],
+    "style_loss": [
+        lambda: C(lossedu.style_loss, _prob(3, 1, 16, 16, grad=True), _prob(3, 1, 16, 16, seed=1), _extractor()),
+    ],
     "wasserstein_1d": [
         lambda: C(lossedu.wasserstein_1d, _x(7), _x(5, seed=1)),
         lambda: C(lossedu.wasserstein_1d, _x(7), _x(5, seed=1), _w(7), _w(5, seed=2)),
