@@ -258,6 +258,10 @@ def test_the_batch_survives_with_one_row_per_submission(batch):
     for key, r in batch["results"].items():
         assert r.submission == str(batch["made"][key])
         json.dumps(r.to_json())  # every row can be written
+    ran = [r for r in batch["results"].values() if r.sandboxed is not None]
+    assert len(ran) >= 9
+    if sandbox.status()[0]:
+        assert all(r.sandboxed for r in ran)
 
 
 def test_submissions_are_byte_identical_and_nothing_is_written_beside_them(batch):
@@ -551,3 +555,29 @@ def test_gradescope_results_show_public_cases_now_and_hidden_ones_after_publishi
     assert [t["visibility"] for t in data["tests"]] == ["visible", "after_published"]
     assert data["tests"][1]["status"] == "failed" and data["tests"][1]["output"] == "off"
     assert json.loads(json.dumps(data)) == data
+
+
+def test_the_installed_package_is_hidden_inside_the_sandbox_when_its_folder_is_mounted():
+    package = Path(sandbox.__file__).resolve().parent.parent
+    assert sandbox._hidden_paths([package.parent]) == [package]
+    assert sandbox._hidden_paths([Path("/nonexistent-root")]) == []
+    if sandbox.status()[0]:
+        cmd = sandbox.bwrap_command()
+        assert "--unshare-net" in cmd and "--unshare-pid" in cmd and "--clearenv" in cmd
+        assert str(ROOT) not in [cmd[i + 1] for i, a in enumerate(cmd) if a == "--ro-bind"]
+
+
+def test_the_gradescope_scripts_use_real_options():
+    import re
+
+    from lossedu.cli import main
+
+    script = (ROOT / "gradescope" / "run_autograder").read_text()
+    for path in ("setup.sh", "run_autograder"):
+        assert subprocess.run(["bash", "-n", str(ROOT / "gradescope" / path)]).returncode == 0
+    with pytest.raises(SystemExit):
+        main(["grade", "--help"])
+    help_text = subprocess.run([sys.executable, "-m", "lossedu.cli", "grade", "--help"], capture_output=True,
+                               text=True, timeout=120).stdout
+    for option in set(re.findall(r"(--[a-z][a-z-]+)", script.split("lossedu grade", 1)[1])):
+        assert option in help_text, option

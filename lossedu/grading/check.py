@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from .registry import get_question
 from .forbidden import forbidden_ops, violations_in_function
 from .spec import CaseResult, QuestionResult, compare, encode_answer, forbidden_message, ops_message
@@ -76,6 +78,7 @@ def render(result: QuestionResult, hidden_points: float = 0.0) -> str:
     return "\n".join(lines)
 
 
+@functools.lru_cache(maxsize=None)
 def _recorder():
     import torch
 

@@ -171,7 +171,8 @@ def _resolve(dotted: str):
         return _RESOLVED[dotted]
     parts = dotted.split(".")
     obj = None
-    if parts[0] in ("torch", "numpy", "math", "scipy") and not any(p.startswith("_") for p in parts[1:]):
+    if parts[0] in ("torch", "numpy", "math", "scipy") and not any(p.startswith("_") or p in DENIED_ATTRS
+                                                                   for p in parts[1:]):
         try:
             obj = importlib.import_module(parts[0]) if parts[0] in sys.modules or parts[0] != "scipy" else None
             for i, p in enumerate(parts[1:], start=1):
@@ -239,16 +240,13 @@ def dangerous_uses(nodes) -> list[str]:
             elif isinstance(sub, ast.Attribute):
                 if sub.attr.startswith("__") or sub.attr in DENIED_ATTRS:
                     found.add(f".{sub.attr}")
-            elif isinstance(sub, (ast.Global, ast.Nonlocal)):
-                found.add("global" if isinstance(sub, ast.Global) else "nonlocal")
+            elif isinstance(sub, ast.Global):  # rebinding module names at call time
+                found.add("global")
             elif isinstance(sub, ast.Import):
                 found.update(a.name for a in sub.names if not module_allowed(a.name))
             elif isinstance(sub, ast.ImportFrom):
                 if sub.level or not module_allowed(sub.module or "") or any(a.name == "*" for a in sub.names):
                     found.add(sub.module or "a relative import")
-            elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and sub.decorator_list \
-                    and sub is not node:
-                found.add("a decorator")
     return sorted(found)
 
 

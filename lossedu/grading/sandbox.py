@@ -72,13 +72,24 @@ def _hidden_paths(roots: list[Path]) -> list[Path]:
     return [package] if any(r == package or r in package.parents for r in roots) else []
 
 
+@functools.lru_cache(maxsize=None)
+def _supports(option: str) -> bool:
+    """Whether the installed bwrap knows ``option`` (``--disable-userns`` came with 0.8)."""
+    try:
+        text = subprocess.run([shutil.which("bwrap") or "bwrap", "--help"], capture_output=True, text=True,
+                              timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return option in text
+
+
 def bwrap_command(python: str | None = None) -> list[str]:
     """The ``bwrap`` prefix that runs the runner inside a fresh sandbox."""
     python = python or sys.executable
     args = [
         shutil.which("bwrap") or "bwrap",
         "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-        "--unshare-cgroup-try", "--disable-userns",
+        "--unshare-cgroup-try", *(["--disable-userns"] if _supports("--disable-userns") else []),
         "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
         "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--hostname", "sandbox",
         "--clearenv",
