@@ -64,8 +64,41 @@ class LosseduAPI(SphinxDirective):
         return container.children
 
 
+STATIC = Path(__file__).parent / "_static"
+
+
 def _set_path(app, config):
     config.mathjax_path = "mathjax/tex-chtml.js"
+    # lossedu.js (phone navigation), lossedu.css (tables, errors, proofs) and the favicon.
+    config.html_static_path = list(config.html_static_path) + [str(STATIC)]
+    if not config.html_favicon:
+        config.html_favicon = str(STATIC / "favicon.svg")
+    context = dict(config.html_context or {})
+    context.setdefault("default_mode", "auto")  # an empty mode logs "Got invalid theme mode"
+    config.html_context = context
+    # Copy buttons leave out the prompts, so code copied from a doctest runs as it is.
+    config.copybutton_prompt_text = r">>> |\.\.\. |\$ "
+    config.copybutton_prompt_is_regexp = True
+
+
+_MATH_MARKERS = ('class="math', "\\(", "\\[", "$$", "mjx-container", "tex2jax_process")
+
+
+def _mathjax_only_where_needed(app, pagename, templatename, context, doctree):
+    """Leave MathJax (about 1 MB) out of pages that have no mathematics."""
+    body = context.get("body") or ""
+    if any(marker in body for marker in _MATH_MARKERS):
+        return
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+
+    def is_mathjax(js) -> bool:
+        body = getattr(js, "attributes", {}).get("body", "") or ""
+        name = str(getattr(js, "filename", None) or js)
+        return "mathjax" in name.lower() or "MathJax" in body
+
+    context["script_files"] = [js for js in scripts if not is_mathjax(js)]
 
 
 def _copy(app, exception):
@@ -92,6 +125,9 @@ def _drop_thebe(app, pagename, templatename, context, doctree):
 
 def setup(app):
     app.add_directive("lossedu-api", LosseduAPI)
+    app.add_js_file("lossedu.js", loading_method="defer")
+    app.add_css_file("lossedu.css")
+    app.connect("html-page-context", _mathjax_only_where_needed, priority=900)
     app.connect("config-inited", _set_path, priority=900)
     app.connect("build-finished", _copy)
     app.connect("html-page-context", _drop_thebe)

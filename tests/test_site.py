@@ -64,3 +64,157 @@ def test_build_without_solutions_leaves_them_out(tmp_path):
     html = tmp_path / "_build" / "html"
     assert not (html / "solutions").exists()
     assert (html / "exercises").is_dir()
+
+
+# --------------------------------------------------------------------------- in a real browser
+# Headless Chromium (Debian's `chromium`, installed by .ci/run), driven by Playwright for
+# Python pointed at that system browser: no browser is downloaded. Every page is loaded
+# from disk with the network off (any http(s) request is refused and counts as a failure).
+# Screenshots of every chapter at both widths are kept in _build/screenshots/.
+
+import os
+import shutil
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+DESKTOP, PHONE = (1400, 900), (390, 844)
+
+
+def _browser_or_skip():
+    try:
+        from playwright.sync_api import sync_playwright  # noqa: F401
+    except ImportError:
+        missing = "the playwright package"
+    else:
+        missing = None if CHROMIUM else "Debian's chromium (apt-get install chromium)"
+    if missing:
+        message = f"BROWSER TEST NOT RUN: {missing} is not installed"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + " (required under CI)")
+        print("\n" + "!" * 78 + f"\n{message}\n" + "!" * 78)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _browser_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        yield b
+        b.close()
+
+
+def _pages(html):
+    """Every page of the site, less the root's redirect to the introduction."""
+    return sorted(
+        p for p in html.rglob("*.html")
+        if "_static" not in p.parts and "_sources" not in p.parts
+        and 'http-equiv="Refresh"' not in p.read_text(encoding="utf-8")[:200]
+    )
+
+
+def _open(browser, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} ({r.failure})"))
+
+    def refuse(route):
+        problems.append(f"network request: {route.request.url}")
+        route.abort()
+
+    context.route(re.compile(r"^(https?|wss?)://"), refuse)
+    return context, page, problems
+
+
+def _load(page, path):
+    page.goto(path.as_uri(), wait_until="load")
+    # wait for MathJax where the page loads it
+    page.evaluate("""() => (window.MathJax && MathJax.startup && MathJax.startup.promise)
+                          ? MathJax.startup.promise.then(() => true) : true""")
+
+
+CHECK_PAGE = """() => {
+  const main = document.querySelector('main') || document.body;
+  const text = main.innerText;
+  const mathInSource = document.querySelectorAll('.math, span.math, div.math').length;
+  const typeset = document.querySelectorAll('mjx-container').length;
+  const rawTex = /\\$\\$|\\\\\\(|\\\\\\[/.test(text);
+  const broken = Array.from(document.images).filter(i => i.complete && i.naturalWidth === 0).map(i => i.src);
+  const article = document.querySelector('.bd-article') || main;
+  return {mathInSource, typeset, rawTex, broken,
+          overflow: article.scrollWidth - article.clientWidth};
+}"""
+
+
+def test_every_page_in_a_real_browser(site, browser):
+    html, _ = site
+    pages = _pages(html)
+    assert len(pages) >= 10
+    context, page, problems = _open(browser, *DESKTOP)
+    report = []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for path in pages:
+        start = len(problems)
+        _load(page, path)
+        state = page.evaluate(CHECK_PAGE)
+        name = str(path.relative_to(html))
+        issues = problems[start:]
+        if state["mathInSource"] and not state["typeset"]:
+            issues.append("maths not typeset")
+        if state["rawTex"]:
+            issues.append("raw TeX in the visible text")
+        if state["broken"]:
+            issues.append(f"images that did not load: {state['broken'][:3]}")
+        if state["overflow"] > 1:
+            issues.append(f"the main column overflows by {state['overflow']} px at {DESKTOP[0]} px")
+        if issues:
+            report.append(f"{name}: " + "; ".join(issues))
+        if path.parent.name == "book" and path.name[:2].isdigit():
+            page.screenshot(path=str(SCREENSHOTS / f"{path.stem}-{DESKTOP[0]}.png"))
+    context.close()
+    assert not report, "\n".join(report)
+
+
+def test_navigation_opens_on_a_phone(site, browser):
+    html, _ = site
+    context, page, problems = _open(browser, *PHONE)
+    chapters = sorted((html / "book").glob("[0-9][0-9]-*.html"))
+    assert chapters
+    for path in chapters:
+        _load(page, path)
+        page.screenshot(path=str(SCREENSHOTS / f"{path.stem}-{PHONE[0]}.png"))
+    _load(page, chapters[0])
+    toggle = page.locator(".bd-header-article .primary-toggle")
+    assert toggle.is_visible(), "no visible sidebar button on a phone"
+    toggle.click()
+    page.wait_for_timeout(300)
+    dialog = page.locator("#pst-primary-sidebar-modal")
+    assert dialog.evaluate("d => d.open"), "the chapter list did not open"
+    assert dialog.locator("a.reference", has_text="Classification").first.is_visible()
+    page.keyboard.press("Escape")
+    page.wait_for_timeout(200)
+    secondary = page.locator(".bd-header-article .secondary-toggle")
+    assert secondary.is_visible()
+    secondary.click()
+    page.wait_for_timeout(300)
+    assert page.locator("#pst-secondary-sidebar-modal").evaluate("d => d.open"), "'on this page' did not open"
+    context.close()
+    assert not problems, problems
+
+
+def test_sidebar_button_collapses_the_chapter_list_on_a_desktop(site, browser):
+    html, _ = site
+    context, page, problems = _open(browser, *DESKTOP)
+    _load(page, sorted((html / "book").glob("[0-9][0-9]-*.html"))[0])
+    sidebar = page.locator("#pst-primary-sidebar")
+    assert sidebar.is_visible()
+    page.locator(".bd-header-article .primary-toggle").click()
+    page.wait_for_timeout(300)
+    assert not sidebar.is_visible(), "the sidebar button did nothing on a desktop"
+    context.close()
+    assert not problems, problems
