@@ -126,6 +126,18 @@ def _make_exercises(args) -> int:
     return 0
 
 
+def _install_cells(args) -> int:
+    from .notebooks import install_cells
+
+    changed = install_cells(args.root, check=args.check)
+    for path in changed:
+        print(f"{'out of date' if args.check else 'updated'}: {path}")
+    if args.check and changed:
+        print("run `lossedu install-cells` to update them", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _execute(args) -> int:
     from .notebooks import execute
 
@@ -166,6 +178,11 @@ def main(argv=None) -> int:
     m.add_argument("--check", action="store_true", help="only report exercises that differ; exit 1 if any")
     m.add_argument("--no-run", action="store_true", help="do not execute the new exercise notebooks")
     m.set_defaults(func=_make_exercises)
+
+    ic = sub.add_parser("install-cells", help="give every notebook the install cell for _config.yml's repository.url")
+    ic.add_argument("--check", action="store_true", help="only report notebooks that are out of date")
+    ic.add_argument("--root", default=".")
+    ic.set_defaults(func=_install_cells)
 
     e = sub.add_parser("execute", help="run notebooks top to bottom and store their outputs")
     e.add_argument("notebooks", nargs="+")

@@ -5,6 +5,16 @@ In ``solutions/``, the answer inside a code cell sits between the lines
 ``# BEGIN SOLUTION`` and ``# END SOLUTION``; the student version replaces it with
 ``raise NotImplementedError`` at the same indentation. A whole cell tagged
 ``solution`` (a worked explanation, say) is left out of the student version.
+
+Solution notebooks carry their own title ("Solutions 03: …"), and their answer cells
+are folded on the site (tag ``hide-input``); the student version is titled
+"Exercises 03: …" and shows its cells open.
+
+Every notebook starts with an install cell (tag ``lossedu-install``) that installs the
+course's package where it is missing, as on Colab or Binder, and does nothing where
+it is installed. The package's address comes from ``repository.url`` in
+``_config.yml``, the one setting to change in a fork: ``lossedu install-cells``
+rewrites the cells after a change, and a test fails while any cell is out of date.
 """
 
 from __future__ import annotations
@@ -44,6 +54,71 @@ def strip_solutions(source: str) -> str:
     return "\n".join(out)
 
 
+SOLUTION_TITLE = re.compile(r"^# Solutions (\d+)", re.M)
+INSTALL_TAG = "lossedu-install"
+
+
+def install_source(url: str) -> str:
+    """The first cell of every notebook: install the package where it is missing."""
+    return (
+        "# On Colab or Binder, install the course's package first (where it is installed, this does nothing).\n"
+        "import importlib.util, subprocess, sys\n"
+        "\n"
+        'if importlib.util.find_spec("lossedu") is None:\n'
+        f'    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "git+{url}"], check=True)'
+    )
+
+
+def repository_url(root: str | Path = ".") -> str:
+    import yaml
+
+    config = yaml.safe_load((Path(root) / "_config.yml").read_text(encoding="utf-8"))
+    url = (config.get("repository") or {}).get("url")
+    if not url:
+        raise ValueError("_config.yml has no repository.url")
+    return url.rstrip("/")
+
+
+def set_install_cell(nb, url: str) -> bool:
+    """Make the notebook's first cell the install cell for ``url``; True when it changed."""
+    import nbformat
+
+    source = install_source(url)
+    first = nb.cells[0] if nb.cells else None
+    if first is not None and INSTALL_TAG in first.get("metadata", {}).get("tags", []):
+        if first.source == source:
+            return False
+        first.source = source
+        return True
+    cell = nbformat.v4.new_code_cell(source, metadata={"tags": [INSTALL_TAG, "remove-cell"]})
+    cell.pop("id", None)
+    nb.cells.insert(0, cell)
+    return True
+
+
+def notebook_paths(root: str | Path = ".") -> list[Path]:
+    root = Path(root)
+    return sorted(p for folder in ("book", "solutions", "exercises") for p in (root / folder).glob("*.ipynb"))
+
+
+def install_cells(root: str | Path = ".", *, check: bool = False) -> list[Path]:
+    """Give every notebook the install cell for the configured repository.
+
+    Returns the notebooks that were (``check=False``) or would be (``check=True``) changed.
+    """
+    import nbformat
+
+    url = repository_url(root)
+    changed = []
+    for path in notebook_paths(root):
+        nb = nbformat.read(path, as_version=4)
+        if set_install_cell(nb, url):
+            changed.append(path)
+            if not check:
+                nbformat.write(nb, path)
+    return changed
+
+
 def student_version(nb):
     """Return the student notebook (an ``nbformat`` node) made from a solution notebook."""
     import nbformat
@@ -53,6 +128,13 @@ def student_version(nb):
     for cell in student.cells:
         if "solution" in cell.get("metadata", {}).get("tags", []):
             continue
+        tags = cell.get("metadata", {}).get("tags")
+        if tags and "hide-input" in tags:
+            tags.remove("hide-input")
+            if not tags:
+                del cell.metadata["tags"]
+        if cell.cell_type == "markdown":
+            cell.source = SOLUTION_TITLE.sub(r"# Exercises \1", cell.source)
         if cell.cell_type == "code":
             cell.source = strip_solutions(cell.source)
             cell.outputs = []
