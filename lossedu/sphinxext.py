@@ -123,7 +123,57 @@ def _drop_thebe(app, pagename, templatename, context, doctree):
     context["script_files"] = [js for js in scripts if not is_thebe(js)]
 
 
+def _register_author_year_labels() -> None:
+    """A pybtex style whose bibliography labels read like the citations in the text.
+
+    With ``bibtex_reference_style: author_year`` a citation reads "[Cover and Thomas,
+    2006]"; pybtex's default alpha labels would list the same work as "[CT06]". The
+    ``authoryear`` style labels each entry "Cover and Thomas, 2006" (three or more
+    authors: "Lin et al., 2017").
+    """
+    from pybtex.plugin import register_plugin
+    from pybtex.style.formatting.unsrt import Style as UnsrtStyle
+    from pybtex.style.labels import BaseLabelStyle
+
+    def surname(person) -> str:
+        from pybtex.richtext import Text
+
+        parts = person.rich_prelast_names + person.rich_last_names
+        return str(Text(*parts)).replace("{", "").replace("}", "") if parts else str(person)
+
+    class AuthorYearLabels(BaseLabelStyle):
+        def format_labels(self, sorted_entries):
+            for entry in sorted_entries:
+                people = entry.persons.get("author") or entry.persons.get("editor") or []
+                names = [surname(p) for p in people]
+                if not names:
+                    who = entry.fields.get("organization") or entry.fields.get("title", "?")
+                elif len(names) == 1:
+                    who = names[0]
+                elif len(names) == 2:
+                    who = f"{names[0]} and {names[1]}"
+                else:
+                    who = f"{names[0]} et al."
+                yield f"{who}, {entry.fields.get('year', 'n.d.')}"
+
+    class AuthorYearStyle(UnsrtStyle):
+        default_label_style = AuthorYearLabels
+        default_sorting_style = "author_year_title"
+
+    try:
+        register_plugin("pybtex.style.formatting", "authoryear", AuthorYearStyle)
+    except Exception:  # noqa: BLE001 - already registered in this process
+        pass
+
+
+def _bibtex_style(app, config):
+    if getattr(config, "bibtex_default_style", None) in (None, "alpha"):
+        config.bibtex_default_style = "authoryear"
+
+
 def setup(app):
+    _register_author_year_labels()
+    app.connect("config-inited", _bibtex_style, priority=400)
     app.add_directive("lossedu-api", LosseduAPI)
     app.add_js_file("lossedu.js", loading_method="defer")
     app.add_css_file("lossedu.css")
