@@ -91,7 +91,10 @@ def set_install_cell(nb, url: str) -> bool:
         first.source = source
         return True
     cell = nbformat.v4.new_code_cell(source, metadata={"tags": [INSTALL_TAG, "remove-cell"]})
-    cell.pop("id", None)
+    if nb.nbformat_minor >= 5:
+        cell["id"] = "lossedu-install"
+    else:
+        cell.pop("id", None)
     nb.cells.insert(0, cell)
     return True
 
