@@ -75,6 +75,12 @@ def main(argv=None) -> int:
         assert done, output.error
         return float(done[0]["cpu"])
 
+    if ok:
+        bare = _best(lambda: subprocess.run([sys.executable, "-I", "-c", "pass"], check=True) and 0.0, 5)[0]
+        boxed_bare = _best(lambda: subprocess.run(sandbox.bwrap_command()[:-4] + [sys.executable, "-I", "-c", "pass"],
+                                                  check=True) and 0.0, 5)[0]
+        print(f"{'sandbox set-up alone (python -c pass, in and out)':52s} {boxed_bare - bare:8.3f}")
+
     plain, plain_cpu = _best(lambda: answer((sandbox.plain_command(), False)), args.repeat)
     print(f"{'runner, plain process (one solution, all cases)':52s} {plain:8.3f} {plain_cpu:8.3f} "
           f"{plain_cpu - floor_cpu:+20.3f}")
