@@ -28,7 +28,7 @@ import pytest
 
 from lossedu.grading import questions_for, sandbox
 from lossedu.grading.extract import definitions, select
-from lossedu.grading.grader import grade_many, grade_notebook, run_child
+from lossedu.grading.grader import grade_many, run_child
 from lossedu.grading.private import Private, load, question_seed, write_template
 from lossedu.grading.report import gradescope
 
