@@ -41,6 +41,16 @@ def refs(text: str) -> set[str]:
     return {label.strip() for label in REF.findall(text)}
 
 
+def bare_refs(text: str) -> set[str]:
+    """Labels cited as {ref}`label`, with no text of their own: Sphinx takes the text from a heading."""
+    return set(re.findall(r"\{ref\}`([\w.-]+)`", text))
+
+
+def heading_anchors(text: str) -> set[str]:
+    """Anchors placed right before a heading (the only ones a bare {ref} can name)."""
+    return set(re.findall(r"^\(([\w.-]+)\)=\s*\n\s*#", text, re.M))
+
+
 def markdown_of(path: Path) -> str:
     """The MyST text of a page: a markdown file, or the markdown cells of a notebook."""
     if path.suffix == ".ipynb":
@@ -109,6 +119,18 @@ def test_every_ref_in_the_book_points_to_an_anchor():
         assert not missing, f"{path.relative_to(ROOT)}: {{ref}} to undefined labels {sorted(missing)}"
 
 
+def test_a_ref_without_text_points_to_a_heading():
+    # a label before a paragraph or a callout has no title; {ref}`label` to it is a build
+    # warning ("A title or caption not found"): write {ref}`some text <label>` instead
+    pages = book_pages()
+    headed = set().union(*(heading_anchors(text) for text in pages.values()))
+    plain = set().union(*(anchors(text) for text in pages.values())) - headed
+    for path, text in pages.items():
+        untitled = bare_refs(text) & plain
+        assert not untitled, (f"{path.relative_to(ROOT)}: {{ref}} without text to labels that are "
+                              f"not headings: {sorted(untitled)}; write {{ref}}`text <label>`")
+
+
 def chapter_anchors() -> dict[int, set[str]]:
     return {int(p.name[:2]): anchors(markdown_of(p)) for p in BOOK.glob("0[1-5]-*.ipynb")}
 
@@ -143,6 +165,8 @@ def test_the_checks_detect_broken_references():
     assert citations("see {cite}`a2020` and {cite:p}`b2021, c2022`; {cite:t}`d`") == {"a2020", "b2021", "c2022", "d"}
     assert anchors("(sec-x)=\n## X\n```{prf:theorem} T\n:label: thm-y\n```") == {"sec-x", "thm-y"}
     assert refs("{ref}`text <sec-x>` and {ref}`sec-z`") == {"sec-x", "sec-z"}
+    assert bare_refs("{ref}`text <sec-x>` and {ref}`sec-z`") == {"sec-z"}
+    assert heading_anchors("(sec-x)=\n## X\n\n(par-y)=\nSome text.") == {"sec-x"}
 
     good = "| 1 | note 000, §1 | a claim | correct | right | {ref}`ch. 1 <sec-x>` |"
     assert claim_problems(good, {1: {"sec-x"}}) == []
