@@ -18,7 +18,8 @@ Distances between two probability distributions rather than between two numbers:
 Host reads: :func:`emd` solves a combinatorial problem on the host (it copies ``a``,
 ``b`` and ``M`` there), and :func:`sinkhorn` reads its marginal error every
 ``check_every`` iterations to decide when to stop. The other functions read tensor values
-on the host only for the value checks that :func:`lossedu.set_validate_args` turns off.
+on the host only when value checks are on (:func:`lossedu.set_validate_args`):
+:func:`frechet_distance` then also reads whether a Cholesky factorisation succeeded.
 """
 
 from __future__ import annotations
@@ -520,11 +521,17 @@ def _sqrt_above_noise(w: torch.Tensor) -> torch.Tensor:
 
 
 def _psd_factor(S: torch.Tensor) -> torch.Tensor:
-    """R with S = R R^T for a symmetric PSD S: V diag(sqrt(w)), from S = V diag(w) V^T.
+    """R with S = R R^T for a symmetric PSD S.
 
-    Unlike a Cholesky factor it exists for a singular S (fewer samples than dimensions, a
-    constant feature), and needs no host read to know whether it exists.
+    With value checks on, the Cholesky factor when it exists (one flag read on the host
+    says whether it does; it is the cheapest factor by far). Otherwise, and always with
+    value checks off (no host read), V diag(sqrt(w)) from S = V diag(w) V^T, which
+    exists for a singular S too (fewer samples than dimensions, a constant feature).
     """
+    if validate_args_enabled():
+        L, info = torch.linalg.cholesky_ex(S)
+        if not bool(info):
+            return L
     w, V = torch.linalg.eigh(S)
     return V * _sqrt_above_noise(w)
 
@@ -538,8 +545,7 @@ def _trace_sqrt(R1: torch.Tensor, sigma2: torch.Tensor) -> torch.Tensor:
     """
     A = R1.mT @ sigma2 @ R1
     A = (A + A.mT) / 2
-    # eigh rather than eigvalsh: LAPACK's divide-and-conquer with vectors is the faster one
-    return _sqrt_above_noise(torch.linalg.eigh(A).eigenvalues).sum()
+    return _sqrt_above_noise(torch.linalg.eigvalsh(A)).sum()
 
 
 def _check_gaussian(mu, sigma, i: int) -> None:
@@ -585,13 +591,15 @@ def frechet_distance(
     :math:`\Sigma_1 = L L^\top`, so the trace term is :math:`\sum_k \sqrt{\lambda_k(A)}`:
     a Cholesky factor and one symmetric eigenvalue solve, real and finite, instead of a
     general matrix square root (``scipy.linalg.sqrtm``), which is slower and can return
-    complex or non-finite values. The factor used here, in place of :math:`L`, is
+    complex or non-finite values. With value checks on, :math:`L` is the Cholesky factor
+    when it exists (one flag read on the host tells); when it does not (a singular
+    covariance: fewer samples than dimensions, a constant feature), and always with
+    :func:`lossedu.set_validate_args` off (no host read at all), the factor is
     :math:`R = V\operatorname{diag}(\sqrt w)` from the symmetric eigendecomposition
-    :math:`\Sigma_1 = V \operatorname{diag}(w) V^\top`: unlike a Cholesky factor it exists for a singular covariance (fewer samples than dimensions, a
-    constant feature). Eigenvalues below :math:`d\,\epsilon\,\lambda_{\max}` (round-off
-    of exact zeros) count as 0, since their square roots, about 1e-8 each in float64, would
-    add up to a visible error. Compute in float64. No value is read on the host except by the
-    symmetry checks, which :func:`lossedu.set_validate_args` turns off.
+    :math:`\Sigma_1 = V \operatorname{diag}(w) V^\top`. Eigenvalues below
+    :math:`d\,\epsilon\,\lambda_{\max}` (round-off of exact zeros) count as 0, since their
+    square roots, about 1e-8 each in float64, would add up to a visible error. Compute in
+    float64.
 
     Args:
         mu1, mu2: ``(d,)`` means. sigma1, sigma2: ``(d, d)`` symmetric PSD covariances.
@@ -626,17 +634,20 @@ def _frechet(mu1, sigma1, mu2, sigma2, tr_sqrt):
 
 
 def _stats(x: torch.Tensor):
-    """Mean, unbiased covariance and a factor R (covariance = R R^T), in float64.
+    """Mean and a factor R of the unbiased covariance (covariance = R R^T), in float64.
 
-    With N <= D the centred data themselves, scaled, are an exact (D, N) factor of the
-    (singular) covariance: no eigendecomposition is needed.
+    With N <= D the centred data themselves, scaled, are an exact (D, N) factor. With
+    N > D the triangular factor of a QR decomposition of the centred data is one:
+    X_c = Q T gives X_c^T X_c = T^T T. QR always exists, costs about as much as forming
+    the covariance, and spares an eigendecomposition.
     """
     x = x.to(torch.float64)
     mu = x.mean(dim=0)
     xc = (x - mu) / math.sqrt(x.shape[0] - 1)
-    cov = xc.mT @ xc
-    R = xc.mT if x.shape[0] <= x.shape[1] else None
-    return mu, cov, R
+    if x.shape[0] <= x.shape[1]:
+        return mu, xc.mT
+    mode = "reduced" if torch.is_grad_enabled() and xc.requires_grad else "r"
+    return mu, torch.linalg.qr(xc, mode=mode)[1].mT
 
 
 def fid(features1: torch.Tensor, features2: torch.Tensor) -> torch.Tensor:
@@ -648,7 +659,11 @@ def fid(features1: torch.Tensor, features2: torch.Tensor) -> torch.Tensor:
         + \operatorname{tr}\hat\Sigma_2 - 2\operatorname{tr}(\hat\Sigma_1\hat\Sigma_2)^{1/2},
 
     with the sample means and the unbiased (``N - 1``) sample covariances of the rows,
-    computed in float64 (see :func:`frechet_distance`). It is the squared 2-Wasserstein
+    computed in float64 (see :func:`frechet_distance`). The covariances are never formed:
+    the triangular factor T of a QR decomposition of the centred features (or, with
+    N <= D, the centred features themselves) gives :math:`\hat\Sigma = T^\top T`, and the
+    trace term is :math:`\sum_k \sqrt{\lambda_k(B^\top B)}`, :math:`B = T_2 T_1^\top`: one
+    symmetric eigenvalue solve, accurate for singular covariances, no host read. It is the squared 2-Wasserstein
     distance between the two *fitted Gaussians*, not between the feature distributions
     themselves, and it depends on the feature network: the Fréchet *Inception* distance
     uses Inception-v3's 2048 pool features; other features give a different score.
@@ -679,14 +694,20 @@ def fid(features1: torch.Tensor, features2: torch.Tensor) -> torch.Tensor:
     check_same_device(features1, features2, "features1", "features2")
     _check_finite(features1, "features1")
     _check_finite(features2, "features2")
-    mu1, s1, R1 = _stats(features1)
-    mu2, s2, R2 = _stats(features2)
-    if R1 is not None and R2 is not None:
+    mu1, R1 = _stats(features1)
+    mu2, R2 = _stats(features2)
+    d = features1.shape[1]
+    if R1.shape[1] < d and R2.shape[1] < d:
         # two thin factors: the trace is the sum of singular values of R1^T R2 (N1 x N2)
         tr_sqrt = torch.linalg.svdvals(R1.mT @ R2).sum()
     else:
-        tr_sqrt = _trace_sqrt(_psd_factor(s1) if R1 is None else R1, s2)
-    return _frechet(mu1, s1, mu2, s2, tr_sqrt)
+        # A = B^T B with B = R2^T R1, the thinner factor on the right: A is the smaller
+        if R2.shape[1] < R1.shape[1]:
+            R1, R2 = R2, R1
+        B = R2.mT @ R1
+        tr_sqrt = _sqrt_above_noise(torch.linalg.eigvalsh(B.mT @ B)).sum()
+    diff = mu1 - mu2  # tr(R R^T) = |R|_F^2
+    return diff @ diff + (R1 * R1).sum() + (R2 * R2).sum() - 2 * tr_sqrt
 
 
 def _mmd2_unbiased_poly(x, y, degree, gamma, coef0):
