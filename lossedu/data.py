@@ -5,8 +5,7 @@ Nothing here downloads anything. The images are scikit-learn's handwritten digit
 scikit-learn wheel), and the feature network is a small CNN trained on them on the
 CPU, deterministically, in a few seconds, then cached on disk.
 
-Contract
---------
+**Contract.**
 
 * :func:`cache_dir` is ``$LOSSEDU_CACHE_DIR`` when set, else ``$XDG_CACHE_HOME/lossedu``,
   else ``~/.cache/lossedu``.
@@ -17,7 +16,7 @@ Contract
   ``'val'`` and ``'test'`` (60 / 20 / 20 % of every class).
 * :class:`DigitsNet` takes ``(N, 1, 16, 16)`` float images in [0, 1]. ``forward``
   returns logits ``(N, 10)``; ``features(x, layers)`` returns the activations of its
-  named stages (:attr:`DigitsNet.FEATURE_LAYERS`); ``embed(x)`` returns the ``(N, 64)``
+  named stages (``DigitsNet.FEATURE_LAYERS``); ``embed(x)`` returns the ``(N, 64)``
   penultimate features, the network's "FID-digits" features.
 * :func:`pretrained_digits_net` returns a trained :class:`DigitsNet` in eval mode with
   frozen parameters (``requires_grad=False``) on the requested device and dtype, with
@@ -25,7 +24,7 @@ Contract
   It is trained on the CPU with one thread, a fixed seed and float32, so two trainings
   give bitwise-identical weights; the weights are cached in :func:`cache_dir` under a
   file name carrying a hash of the training recipe and the torch version, written
-  atomically (temporary file and :func:`os.replace`) so parallel processes may race.
+  atomically (temporary file and ``os.replace``) so parallel processes may race.
 * Wrong shapes, dtypes or value ranges given to the network raise :class:`ValueError`
   (:class:`TypeError` for a non-tensor or an integer tensor). The range check reads
   tensor values and is skipped under ``lossedu.set_validate_args(False)``.
@@ -334,7 +333,7 @@ def _shift(images: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
 
 
 def train_digits_net() -> DigitsNet:
-    """Train a :class:`DigitsNet` from scratch with :data:`RECIPE` (CPU, one thread, float32).
+    """Train a :class:`DigitsNet` from scratch with ``RECIPE`` (CPU, one thread, float32).
 
     Deterministic: the same torch version gives bitwise-identical weights. Takes a few
     seconds; :func:`pretrained_digits_net` calls it once and caches the result.

@@ -257,17 +257,21 @@ def _extract(extractor, x: torch.Tensor, layers) -> dict[str, torch.Tensor]:
 
 
 def _features_of_pair(input, target, extractor, layers):
-    """Features of input and target from one pass of the extractor over both batches."""
-    n = input.shape[0]
-    both = _extract(extractor, torch.cat([input, target]), layers)
+    """Features of input and target, one pass of the extractor each (so that an extractor's
+    error message describes the tensor the caller passed)."""
+    fx = _extract(extractor, input, layers)
+    fy = _extract(extractor, target, layers)
     out = {}
-    for name, f in both.items():
-        if not isinstance(f, torch.Tensor) or f.dim() < 2 or f.shape[0] != 2 * n:
+    for name in fx:
+        a, b = fx[name], fy.get(name)
+        if not isinstance(a, torch.Tensor) or not isinstance(b, torch.Tensor) or a.shape != b.shape \
+                or a.dim() < 2 or a.shape[0] != input.shape[0]:
+            got = tuple(a.shape) if isinstance(a, torch.Tensor) else type(a).__name__
             raise ValueError(
-                f"feature {name!r} must be a tensor with the batch in its first dimension, "
-                f"got {type(f).__name__ if not isinstance(f, torch.Tensor) else tuple(f.shape)}"
+                f"feature {name!r} must be a tensor with the batch in its first dimension and the "
+                f"same shape for input and target, got {got}"
             )
-        out[name] = (f[:n], f[n:])
+        out[name] = (a, b)
     return out
 
 
@@ -357,7 +361,7 @@ def perceptual_loss(
     per-channel weights. Reduction over the batch: ``'mean'`` (default), ``'sum'`` or
     ``'none'`` (shape ``(N,)``).
 
-    The extractor (see the module's docstring) gets ``input`` and ``target`` in one batch;
+    The extractor (see the module's docstring) is applied to ``input`` and to ``target``;
     it must be in eval mode with frozen parameters, and it checks the images' shape and
     range (``DigitsNet``: ``(N, 1, 16, 16)`` in [0, 1]). Gradients flow to ``input``
     (and ``target`` if it requires them), never into the extractor.
