@@ -146,6 +146,9 @@ class Sneaky:
 _d = {{}}
 _d[open(r"{marker}", "w")] = 1
 _STOLEN = os.listdir("/")
+
+def _helper(p, q):
+    return _STOLEN + list(_d)   # a definition that needs the refused assignments: they are named in a note
 """
 
 FLOOD_CH03 = '''
@@ -233,7 +236,7 @@ def batch(tmp_path_factory):
     long_sum = " + ".join(["1"] * 601)
     big_int = "7" * 5001
     made["parser_bombs"] = _notebook(subs / "parser_bombs.ipynb", "ch03",
-                                     f"import torch\nX = {long_sum}\n",
+                                     f"import torch\nX = {long_sum}\n\ndef _uses_x():\n    return X\n",
                                      f"Y = {big_int}\n",
                                      "S = '\\ud800'\n",
                                      "def entropy(p):\n    raise ValueError('\\ud800 a lone surrogate')\n")
@@ -447,6 +450,7 @@ def test_definitions_keep_constants_from_math_numpy_torch_and_refuse_the_rest():
         "class Model:\n    '''doc'''\n    scale = 2.0\n    def __call__(self, x):\n        return x * self.scale",
         "class Bad(torch.nn.Module, metaclass=type):\n    pass",
         "from __future__ import annotations\ndef h(x: 'whatever'[0]) -> open('/x'):\n    return x",
+        "def uses(x):\n    return N, T, L, P  # a refused constant a definition needs is named in a note",
     ]]
     source, notes = definitions(nb)
     text = "\n".join(notes)

@@ -299,8 +299,8 @@ class Policy:
                     and (item.value is None or _is_literal(item.value)) and _simple_annotation(item.annotation):
                 continue
             else:
-                return (f"class {node.name} holds a {type(item).__name__} statement; a graded class may hold only "
-                        "methods and literal assignments")
+                return (f"class {node.name} holds code other than methods and literal assignments "
+                        f"(a statement of kind {type(item).__name__})")
         return None
 
 
@@ -319,6 +319,18 @@ def _names_bound(node: ast.stmt) -> list[str]:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         return [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
     return []
+
+
+def _subscripted(node) -> set[str]:
+    """``d`` for ``d[k] = v`` or ``d.x = v``: the names such an assignment changes."""
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    found = set()
+    for t in targets:
+        while isinstance(t, (ast.Subscript, ast.Attribute)):
+            t = t.value
+        if isinstance(t, ast.Name):
+            found.add(t.id)
+    return found
 
 
 def _parse_cells(nb: dict) -> tuple[list[tuple[int, str, ast.Module]], list[str]]:
@@ -348,10 +360,13 @@ def select(nb: dict) -> dict:
             if isinstance(node, ast.ImportFrom) and node.module == "__future__":
                 policy.future.update(a.name for a in node.names if a.name in FUTURE_FEATURES)
     statements, kept_nodes = [], []
+    quiet: list[tuple[set, str]] = []  # notes about dropped assignments: kept only if a definition needs them
     for index, source, tree in parsed:
         for node in tree.body:
             keep, note = _decide(policy, node)
-            if note:
+            if note and isinstance(node, (ast.Assign, ast.AnnAssign)):
+                quiet.append((set(_names_bound(node)) | _subscripted(node), f"cell {index}, line {node.lineno}: {note}"))
+            elif note:
                 notes.append(f"cell {index}, line {node.lineno}: {note}")
             if keep:
                 text = ast.get_source_segment(source, node)
@@ -359,6 +374,8 @@ def select(nb: dict) -> dict:
                     continue
                 statements.append({"cell": index, "source": text})
                 kept_nodes.append(node)
+    used = {n.id for node in kept_nodes for n in ast.walk(node) if isinstance(n, ast.Name)}
+    notes += [note for names, note in quiet if names & used]
     return {
         "statements": statements,
         "future": sorted(policy.future),
