@@ -140,6 +140,27 @@ def _dice_hidden(seed):
     return [Case((ph, th), {"smooth": 0.5, "reduction": "none"}, label="hidden: (N, 1, H, W)")]
 
 
+
+def _detection_reference(logits, targets, alpha=0.25, gamma=2.0):
+    per_anchor = ref.sigmoid_focal_loss(logits, targets, alpha=alpha, gamma=gamma, reduction="sum")
+    return per_anchor / targets.sum().clamp(min=1.0)
+
+
+def _detection_cases():
+    x, y = _binary(52, 40)
+    return [
+        Case((_t([3.0, -1.0, 0.5, -4.0]), _t([1.0, 1.0, 0.0, 0.0])), label="two positives: the sum / 2"),
+        Case((_t([-2.0, -3.0, -5.0]), _t([0.0, 0.0, 0.0])), label="no positives: the sum / 1"),
+        Case((x, y), label="40 anchors, defaults alpha=0.25, gamma=2"),
+        Case((x, y), {"alpha": -1, "gamma": 0.0}, label="alpha=-1, gamma=0: summed BCE / number of positives"),
+        Case((x.reshape(4, 10), y.reshape(4, 10)), {"gamma": 1.0}, label="a (4, 10) batch of anchors, gamma=1"),
+    ]
+
+
+def _detection_hidden(seed):
+    x, y = _binary(seed, 30)
+    return [Case((x, y), {"alpha": 0.5, "gamma": 3.0}, label="hidden: alpha=0.5, gamma=3")]
+
 _F = "torch.nn.functional."
 _NN = "torch.nn."
 # the losses a student might call instead of writing them (lossedu itself is always forbidden)
@@ -193,6 +214,14 @@ QUESTIONS = [
         cases=_dice_cases,
         hidden=_dice_hidden,
         description="Soft Dice loss per sample over all non-batch dimensions, then reduced over the batch.",
+        forbidden=_LOSSES,
+    ),    Question(
+        name="ch05.detection_focal_loss",
+        function="detection_focal_loss",
+        reference=_detection_reference,
+        cases=_detection_cases,
+        hidden=_detection_hidden,
+        description="RetinaNet's focal loss: the sigmoid focal loss summed over anchors, divided by the number of positives (at least 1).",
         forbidden=_LOSSES,
     ),
 ]
