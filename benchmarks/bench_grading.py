@@ -5,6 +5,8 @@ Run ``python benchmarks/bench_grading.py`` (``make bench`` does). It prints
 * the floor every child process pays: a fresh interpreter importing torch and numpy;
 * one chapter's solution answered by the runner as a plain process and inside the
   bubblewrap sandbox (best of ``--repeat``), and the overhead over the floor;
+* the same in a warm sandboxed zygote (what ``lossedu grade`` does when bubblewrap allows
+  user namespaces inside its sandbox): no interpreter start, no torch import;
 * ``--n`` submissions of one chapter (half solutions, half untouched exercises)
   graded end to end with ``--jobs`` (hidden cases from a private seed included).
 
@@ -88,6 +90,21 @@ def main(argv=None) -> int:
         boxed, boxed_cpu = _best(lambda: answer((sandbox.bwrap_command(), True)), args.repeat)
         print(f"{'runner in the bubblewrap sandbox':52s} {boxed:8.3f} {boxed_cpu:8.3f} "
               f"{boxed_cpu - floor_cpu:+20.3f}   goal: <= +0.3 s")
+        if sandbox.zygote_status()[0]:
+            from lossedu.grading import zygote
+
+            def warm():
+                records, error = zygote.run(request, 300, 1 << 25)
+                done = [r for r in records if r.get("done")]
+                assert done, error
+                return float(done[0]["cpu"])
+
+            warm()  # starts this thread's zygote (it imports torch once)
+            fork, fork_cpu = _best(warm, args.repeat)
+            print(f"{'one submission in a warm sandboxed zygote (default)':52s} {fork:8.3f} {fork_cpu:8.3f}")
+            zygote.shutdown()
+        else:
+            print(f"sandboxed zygotes unavailable ({sandbox.zygote_status()[1]}): one sandbox per submission")
     else:
         print(f"bubblewrap unavailable ({why}): the sandboxed runner is not timed")
 

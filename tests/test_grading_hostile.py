@@ -405,8 +405,14 @@ def probe(x):
 '''
 
 
-def test_the_sandbox_hides_the_machine_and_contains_its_processes(tmp_path, monkeypatch):
+@pytest.mark.parametrize("mode", ["zygote", "one sandbox per submission"])
+def test_the_sandbox_hides_the_machine_and_contains_its_processes(tmp_path, monkeypatch, mode):
     _bwrap_or_skip()
+    if mode == "zygote" and not sandbox.zygote_status()[0]:
+        if IN_CI:
+            pytest.fail(f"sandboxed zygotes must work in CI: {sandbox.zygote_status()[1]}")
+        pytest.skip(f"\n\n*** sandboxed zygotes are unavailable here: {sandbox.zygote_status()[1]} ***\n")
+    command = None if mode == "zygote" else (sandbox.bwrap_command(), True)
     monkeypatch.setenv("SECRET_FOR_TEST", "1")
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -416,7 +422,7 @@ def test_the_sandbox_hides_the_machine_and_contains_its_processes(tmp_path, monk
                "limits": {"memory_mb": 4096, "file_mb": 1},
                "questions": [{"function": "probe", "budget": 30, "cases": [{"args": [0], "kwargs": {}}]}]}
     start = time.monotonic()
-    output, sandboxed = run_child(request, 120)
+    output, sandboxed = run_child(request, 120, command)
     assert sandboxed
     assert time.monotonic() - start < 60, "a daemon holding the pipes blocked the grader"
     answer = next(r["answer"] for r in output.lines if r.get("q") == 0)

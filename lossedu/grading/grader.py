@@ -132,7 +132,16 @@ def _kill_group(proc: subprocess.Popen) -> None:
 def run_child(request: dict, deadline: float, command: tuple | None = None) -> tuple[ChildOutput, bool]:
     """Run one runner on ``request`` with hard caps; return its output and whether it was sandboxed.
 
-    ``command`` is ``(argv, sandboxed)`` to force one (the benchmark compares both)."""
+    ``command`` is ``(argv, sandboxed)`` to force one (the benchmark compares both); by
+    default a sandboxed zygote serves it when bubblewrap allows (:mod:`.zygote`)."""
+    if command is None and sandbox.zygote_status()[0]:
+        from . import zygote
+
+        records, error = zygote.run(request, deadline, STDOUT_CAP)
+        result = ChildOutput(records, error)
+        if not error and not any(r.get("done") for r in records):
+            result.error = "the submission's process stopped early (it crashed or went over a limit)"
+        return result, True
     cmd, sandboxed = command or sandbox.command()
     payload = json.dumps(request).encode()
     env = dict(sandbox.ENV)
@@ -478,6 +487,9 @@ def grade_many(
                 bar.update(1)
     if bar is not None:
         bar.close()
+    from .zygote import shutdown
+
+    shutdown()
     return results
 
 

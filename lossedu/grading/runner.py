@@ -256,16 +256,7 @@ def _fork_question(fn, question, call_timeout, out, channel: int) -> None:
 
 
 # --------------------------------------------------------------------------- main
-def main() -> None:
-    out_file = os.fdopen(os.dup(1), "w", encoding="utf-8", errors="replace")
-    os.dup2(2, 1)  # the submission's prints go to stderr, never into the answer channel
-    sys.stdout = sys.stderr
-
-    def out(line: str) -> None:
-        out_file.write(line + "\n")
-        out_file.flush()
-
-    request = json.loads(sys.stdin.buffer.read())
+def _prepare():
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     import numpy  # noqa: F401 - loaded once, before the forks
     import torch
@@ -273,6 +264,24 @@ def main() -> None:
     torch.set_num_threads(1)
     with _recorder(torch)():  # load the dispatch machinery once, before any fork
         (torch.ones(2, dtype=torch.float64) * 2).log_softmax(-1).sum()
+    return torch
+
+
+def main() -> None:
+    out_file = os.fdopen(os.dup(1), "w", encoding="utf-8", errors="replace")
+    os.dup2(2, 1)  # the submission's prints go to stderr, never into the answer channel
+    sys.stdout = sys.stderr
+    request = json.loads(sys.stdin.buffer.read())
+    serve(request, out_file, _prepare())
+
+
+def serve(request: dict, out_file, torch) -> None:
+    """Run one submission's request, writing answer lines to ``out_file``; never returns."""
+
+    def out(line: str) -> None:
+        out_file.write(line + "\n")
+        out_file.flush()
+
     _limit(request.get("limits", {}))
     torch.manual_seed(0)
     namespace: dict = {"__name__": "__submission__"}
@@ -323,5 +332,141 @@ def main() -> None:
     os._exit(0)  # skip interpreter teardown: nothing the submission registered runs after this
 
 
+# --------------------------------------------------------------------------- zygote
+# With bubblewrap, the grader may start one sandboxed runner per job as a *zygote*: it imports
+# torch once, then forks one process per submission, and that process gives itself new user,
+# mount, PID and IPC namespaces (uid 65534, a fresh /tmp and /sandbox, /proc hidden, every
+# capability dropped) before it runs the request, exactly as ``main`` would. Each submission
+# thus keeps its own namespaces without paying for torch's import again.
+_CLONE = {"user": 0x10000000, "ns": 0x00020000, "pid": 0x20000000, "ipc": 0x08000000}
+
+
+def _isolate(libc, uid: int, gid: int) -> None:
+    """In a fresh fork of the zygote: new namespaces, fresh folders, no capabilities."""
+    import ctypes
+
+    def check(result, what):
+        if result != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"{what}: {os.strerror(err)}")
+
+    check(libc.unshare(sum(_CLONE.values())), "unshare")
+    with open("/proc/self/setgroups", "w") as fh:
+        fh.write("deny")
+    with open("/proc/self/uid_map", "w") as fh:
+        fh.write(f"65534 {uid} 1")
+    with open("/proc/self/gid_map", "w") as fh:
+        fh.write(f"65534 {gid} 1")
+
+
+def _enter(libc) -> None:
+    """In the first process of the new PID namespace: folders, then drop every capability."""
+    import ctypes
+
+    def check(result, what):
+        if result != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"{what}: {os.strerror(err)}")
+
+    PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+    check(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "pdeathsig")
+    nosuid, nodev, noexec, rec, private = 2, 4, 8, 16384, 1 << 18
+    check(libc.mount(b"none", b"/", None, rec | private, None), "mount private")
+    for folder in (b"/tmp", b"/sandbox"):
+        check(libc.mount(b"tmpfs", folder, b"tmpfs", nosuid | nodev, b"size=64m,mode=1777"), "mount tmpfs")
+    check(libc.mount(b"tmpfs", b"/proc", b"tmpfs", nosuid | nodev | noexec, b"size=4k,mode=555"), "hide /proc")
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+    check(libc.capset(ctypes.byref(Header(0x20080522, 0)), (Data * 2)()), "capset")
+    check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+    os.chdir("/sandbox")
+
+
+def _read_exact(fd: int, n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        chunk = os.read(fd, n - len(data))
+        if not chunk:
+            raise EOFError
+        data += chunk
+    return data
+
+
+def zygote() -> None:
+    """Serve requests (8-byte length, then JSON) on stdin; after each, write ``{"end": true}``."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    torch = _prepare()
+    channel = os.fdopen(os.dup(1), "w", encoding="utf-8", errors="replace")
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 1)
+    uid, gid = os.getuid(), os.getgid()
+    channel.write(json.dumps({"zygote": "ready"}) + "\n")
+    channel.flush()
+    while True:
+        try:
+            size = int.from_bytes(_read_exact(0, 8), "little")
+            request = json.loads(_read_exact(0, size))
+        except (EOFError, ValueError):
+            os._exit(0)
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.close(read_fd)
+                os.dup2(devnull, 0)
+                os.dup2(devnull, 2)  # nothing the submission prints is read
+                _isolate(libc, uid, gid)
+                inner = os.fork()
+                if inner == 0:
+                    _enter(libc)
+                    serve(request, os.fdopen(write_fd, "w", encoding="utf-8", errors="replace"), torch)
+                os.close(write_fd)
+                _, status = os.waitpid(inner, 0)
+            finally:
+                os._exit(0)
+        os.close(write_fd)
+        deadline = time.monotonic() + float(request.get("deadline") or 3600)
+        buffer = b""
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            ready, _, _ = select.select([read_fd], [], [], min(left, 1.0))
+            if not ready:
+                continue
+            chunk = os.read(read_fd, 1 << 16)
+            if not chunk:
+                break
+            buffer += chunk
+            *lines, buffer = buffer.split(b"\n")
+            for line in lines:  # whole lines only: a process killed mid-line sends nothing half-written
+                channel.write(line.decode("utf-8", errors="replace") + "\n")
+            channel.flush()
+            if len(buffer) > MAX_LINE + 4096:
+                break
+        for p in (pid,):
+            try:
+                os.kill(p, signal.SIGKILL)  # its namespace's first process dies with it (PDEATHSIG)
+            except ProcessLookupError:
+                pass
+            try:
+                os.waitpid(p, 0)
+            except ChildProcessError:
+                pass
+        os.close(read_fd)
+        channel.write(json.dumps({"end": True}) + "\n")
+        channel.flush()
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--zygote"]:
+        zygote()
+    else:
+        main()

@@ -83,13 +83,17 @@ def _supports(option: str) -> bool:
     return option in text
 
 
-def bwrap_command(python: str | None = None) -> list[str]:
-    """The ``bwrap`` prefix that runs the runner inside a fresh sandbox."""
+def bwrap_command(python: str | None = None, zygote: bool = False) -> list[str]:
+    """The ``bwrap`` command that runs the runner inside a fresh sandbox.
+
+    With ``zygote`` the runner serves many submissions, each in namespaces of its own
+    that it creates itself (so the sandbox must allow user namespaces inside it)."""
     python = python or sys.executable
+    nested = [] if zygote or not _supports("--disable-userns") else ["--disable-userns"]
     args = [
         shutil.which("bwrap") or "bwrap",
         "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-        "--unshare-cgroup-try", *(["--disable-userns"] if _supports("--disable-userns") else []),
+        "--unshare-cgroup-try", *nested,
         "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
         "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--hostname", "sandbox",
         "--clearenv",
@@ -120,7 +124,7 @@ def bwrap_command(python: str | None = None) -> list[str]:
         "--remount-ro", "/",
         "--chdir", WORK,
         "--",
-        python, "-I", "-B", "/grader/runner.py",
+        python, "-I", "-B", "/grader/runner.py", *(["--zygote"] if zygote else []),
     ]
     return args
 
@@ -147,6 +151,19 @@ def status() -> tuple[bool, str]:
         tail = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
         return False, f"bwrap cannot create a sandbox here: {tail[0][:200]}"
     return True, ""
+
+
+@functools.lru_cache(maxsize=None)
+def zygote_status() -> tuple[bool, str]:
+    """Whether sandboxed zygotes work here (bubblewrap, and user namespaces inside it)."""
+    ok, why = status()
+    if not ok:
+        return False, why
+    if os.environ.get("LOSSEDU_NO_ZYGOTE") == "1":
+        return False, "LOSSEDU_NO_ZYGOTE=1 is set"
+    from .zygote import probe
+
+    return probe()
 
 
 def command(python: str | None = None) -> tuple[list[str], bool]:
