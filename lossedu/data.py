@@ -87,11 +87,10 @@ def cache_dir() -> pathlib.Path:
     ``$LOSSEDU_CACHE_DIR`` when set, else ``$XDG_CACHE_HOME/lossedu``, else
     ``~/.cache/lossedu``.
 
-    >>> import os, lossedu.data
-    >>> os.environ["LOSSEDU_CACHE_DIR"] = "/tmp/lossedu-doc-cache"
-    >>> str(lossedu.data.cache_dir())
+    >>> import os, unittest.mock, lossedu.data
+    >>> with unittest.mock.patch.dict(os.environ, {"LOSSEDU_CACHE_DIR": "/tmp/lossedu-doc-cache"}):
+    ...     str(lossedu.data.cache_dir())
     '/tmp/lossedu-doc-cache'
-    >>> del os.environ["LOSSEDU_CACHE_DIR"]
     """
     explicit = os.environ.get("LOSSEDU_CACHE_DIR", "").strip()
     if explicit:

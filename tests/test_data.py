@@ -226,6 +226,17 @@ def test_corrupt_cache_is_replaced(trained, monkeypatch, tmp_path):
     assert data._load_cached(data.cache_path()) is not None
 
 
+def test_a_failed_write_leaves_no_file(monkeypatch, tmp_path):
+    def broken_save(obj, fh):
+        fh.write(b"half a checkpoint")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(data.torch, "save", broken_save)
+    with pytest.raises(OSError, match="disk full"):
+        data._save_atomically({"x": 1}, tmp_path / "sub" / "w.pt")
+    assert os.listdir(tmp_path / "sub") == []  # neither the target nor a temporary file
+
+
 def test_recipe_hash_changes_with_recipe(monkeypatch):
     before = data.cache_path().name
     monkeypatch.setitem(data.RECIPE, "epochs", data.RECIPE["epochs"] + 1)
