@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -29,7 +31,9 @@ def test_device_rejects_bad_values(monkeypatch):
 
 
 def test_every_public_name_is_re_exported_from_its_module():
-    modules = [lossedu.foundations, lossedu.regression, lossedu.information, lossedu.classification, lossedu.imbalance]
+    # every chapter module of the package: a module with an __all__ that the top level re-exports
+    modules = [lossedu.foundations, lossedu.regression, lossedu.information, lossedu.classification,
+               lossedu.imbalance, lossedu.perceptual, lossedu.transport, lossedu.training]
     seen = set()
     for module in modules:
         assert module.__all__, f"{module.__name__} exports nothing"
@@ -38,7 +42,14 @@ def test_every_public_name_is_re_exported_from_its_module():
             assert name not in seen, f"{name} is exported by two modules"
             seen.add(name)
             assert getattr(module, name).__doc__, f"{module.__name__}.{name} has no docstring"
-    assert set(lossedu.__all__) == seen | {"device", "check"}
+    assert set(lossedu.__all__) == seen | {"device", "check", "set_validate_args", "validate_args_enabled"}
+
+
+def test_every_chapter_has_a_module_on_the_api_page():
+    api = (Path(__file__).resolve().parent.parent / "book" / "api.md").read_text()
+    for module in ("foundations", "regression", "information", "classification", "imbalance",
+                   "perceptual", "transport", "training"):
+        assert f"{{lossedu-api}} lossedu.{module}" in api, f"book/api.md does not document lossedu.{module}"
 
 
 def test_shared_check_messages():
