@@ -38,6 +38,7 @@ from ._checks import (
 __all__ = [
     "expected_calibration_error",
     "reliability_diagram",
+    "ReliabilityDiagram",
     "brier_score",
     "temperature_scale",
     "fit_temperature",

@@ -262,6 +262,7 @@ EXEMPT = {
     "validate_args_enabled": "reads the switch",
     "decay_param_groups": "builds optimizer parameter groups once, before training",
     "train": "a training loop: it logs one loss and accuracy per epoch on the host by design",
+    "ReliabilityDiagram": "the NamedTuple that reliability_diagram returns, not a function",
     "emd": "an exact combinatorial solver: it copies a, b and M to the host by design",
     "sinkhorn": "its stopping rule reads the marginal error every check_every iterations",
 }
