@@ -398,7 +398,8 @@ def _read_exact(fd: int, n: int) -> bytes:
 
 
 def zygote() -> None:
-    """Serve requests (8-byte length, then JSON) on stdin; after each, write ``{"end": true}``."""
+    """Serve requests (8-byte length, then JSON) on stdin; after each, write
+    ``{"end": true, "timed_out": ...}`` (whether the request's deadline killed it)."""
     import ctypes
 
     libc = ctypes.CDLL(None, use_errno=True)
@@ -434,9 +435,11 @@ def zygote() -> None:
         os.close(write_fd)
         deadline = time.monotonic() + float(request.get("deadline") or 3600)
         buffer = b""
+        timed_out = False
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
+                timed_out = True
                 break
             ready, _, _ = select.select([read_fd], [], [], min(left, 1.0))
             if not ready:
@@ -461,7 +464,7 @@ def zygote() -> None:
             except ChildProcessError:
                 pass
         os.close(read_fd)
-        channel.write(json.dumps({"end": True}) + "\n")
+        channel.write(json.dumps({"end": True, "timed_out": timed_out}) + "\n")
         channel.flush()
 
 

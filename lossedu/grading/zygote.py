@@ -110,8 +110,8 @@ class Zygote:
                 timed_out = time.monotonic() >= end
                 return records, (f"timed out after {deadline:g} s (killed)" if timed_out
                                  else "the submission's process sent back something that is not an answer")
-            if record.get("end") is True and len(record) == 1:
-                return records, ""
+            if record.get("end") is True and set(record) == {"end", "timed_out"}:
+                return records, (f"timed out after {deadline:g} s (killed)" if record["timed_out"] else "")
             size += 1
             if size > 1_000_000 or "__malformed__" in record or not isinstance(record, dict):
                 self.kill()
