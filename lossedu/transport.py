@@ -182,9 +182,9 @@ def wasserstein_1d(
     :math:`\sum_k \lvert F_u(t_k) - F_v(t_k) \rvert (t_{k+1} - t_k)`.
 
     Args:
-        u_values, v_values: 1-D float tensors of samples (any lengths, at least one each).
-        u_weights, v_weights: optional non-negative weights of the same shapes, normalised
-            to sum to 1 (as in SciPy); ``None`` gives each sample the same weight.
+        * u_values, v_values: 1-D float tensors of samples (any lengths, at least one each).
+        * u_weights, v_weights: optional non-negative weights of the same shapes, normalised
+          to sum to 1 (as in SciPy); ``None`` gives each sample the same weight.
 
     Returns:
         A 0-dimensional tensor, differentiable in the values and in the weights. Equal to
@@ -349,10 +349,10 @@ def emd(
     (hundreds of points); :func:`sinkhorn` scales further.
 
     Args:
-        a: ``(n,)`` non-negative source weights, or ``None`` for uniform ``1/n``.
-        b: ``(m,)`` non-negative target weights with the same total as ``a``, or ``None``.
-        M: ``(n, m)`` non-negative, finite cost matrix.
-        return_plan: also return the optimal plan ``P`` of shape ``(n, m)``.
+        * a: ``(n,)`` non-negative source weights, or ``None`` for uniform ``1/n``.
+        * b: ``(m,)`` non-negative target weights with the same total as ``a``, or ``None``.
+        * M: ``(n, m)`` non-negative, finite cost matrix.
+        * return_plan: also return the optimal plan ``P`` of shape ``(n, m)``.
 
     Returns:
         The cost ``<P, M>`` as a 0-dimensional tensor (``(cost, P)`` with ``return_plan``).
@@ -439,17 +439,17 @@ def sinkhorn(
     loop stops once it is below ``tol``. This read synchronises a GPU, also with
     :func:`lossedu.set_validate_args` off (the algorithm must know when to stop); checking
     every 10 iterations, as POT does, keeps those stalls rare. When ``max_iter`` is reached
-    first, a :class:`UserWarning` says so with the error reached: POT stops silently.
+    first, a ``UserWarning`` says so with the error reached: POT stops silently.
 
     Args:
-        a, b: ``(n,)`` and ``(m,)`` non-negative marginals with equal total mass, or ``None``
-            for uniform weights.
-        M: ``(n, m)`` non-negative, finite cost matrix.
-        reg: the entropic regularisation strength :math:`\varepsilon > 0` (in units of M).
-        max_iter: the largest number of iterations (each fits both marginals).
-        tol: the marginal error at which the loop stops.
-        return_plan: also return the plan :math:`P_\varepsilon`.
-        check_every: how many iterations between two error checks.
+        * a, b: ``(n,)`` and ``(m,)`` non-negative marginals with equal total mass, or ``None``
+          for uniform weights.
+        * M: ``(n, m)`` non-negative, finite cost matrix.
+        * reg: the entropic regularisation strength :math:`\varepsilon > 0` (in units of M).
+        * max_iter: the largest number of iterations (each fits both marginals).
+        * tol: the marginal error at which the loop stops.
+        * return_plan: also return the plan :math:`P_\varepsilon`.
+        * check_every: how many iterations between two error checks.
 
     Returns:
         :math:`\langle P_\varepsilon, M\rangle` as a 0-dimensional tensor, or
@@ -602,7 +602,7 @@ def frechet_distance(
     float64.
 
     Args:
-        mu1, mu2: ``(d,)`` means. sigma1, sigma2: ``(d, d)`` symmetric PSD covariances.
+        * mu1, mu2: ``(d,)`` means. sigma1, sigma2: ``(d, d)`` symmetric PSD covariances.
 
     Returns:
         A 0-dimensional tensor, differentiable in the means and (where the eigenvalues of
@@ -670,7 +670,7 @@ def fid(features1: torch.Tensor, features2: torch.Tensor) -> torch.Tensor:
     The estimate is biased upwards for small samples (compare sets of equal size only).
 
     Args:
-        features1, features2: ``(N1, D)`` and ``(N2, D)`` float tensors, N1, N2 >= 2.
+        * features1, features2: ``(N1, D)`` and ``(N2, D)`` float tensors, N1, N2 >= 2.
 
     Returns:
         A float64 0-dimensional tensor, differentiable in the features.
@@ -747,11 +747,11 @@ def kid(
     does not depend on the sample size, and it can be slightly negative.
 
     Args:
-        features1, features2: ``(N1, D)`` and ``(N2, D)`` float tensors.
-        num_subsets: how many subset pairs to average over.
-        subset_size: rows per subset, at least 2 and at most ``min(N1, N2)``.
-        degree, gamma, coef0: the polynomial kernel (``gamma=None`` means 1/D).
-        generator: a :class:`torch.Generator` for the subsets (CPU).
+        * features1, features2: ``(N1, D)`` and ``(N2, D)`` float tensors.
+        * num_subsets: how many subset pairs to average over.
+        * subset_size: rows per subset, at least 2 and at most ``min(N1, N2)``.
+        * degree, gamma, coef0: the polynomial kernel (``gamma=None`` means 1/D).
+        * generator: a :class:`torch.Generator` for the subsets (CPU).
 
     Returns:
         ``(mean, std)``: 0-dimensional tensors, the mean and the (population) standard
