@@ -291,7 +291,7 @@ def test_a_hanging_submission_is_killed_and_the_batch_continues(tmp_path):
     plain = tmp_path / "plain.ipynb"
     nbformat.write(nbformat.v4.new_notebook(), plain)
     start = time.monotonic()
-    results = grade_many([hang, good, junk, plain], timeout=30, jobs=2, progress=False)
+    results = grade_many([hang, good, junk, plain], timeout=20, jobs=2, progress=False)
     assert time.monotonic() - start < 90
     assert results[0].score == 0 and "timed out" in results[0].questions[0].cases[0].message
     assert results[1].score == results[1].max_score > 0  # recognised by metadata, not file name

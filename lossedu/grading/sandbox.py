@@ -142,7 +142,7 @@ def status() -> tuple[bool, str]:
         return False, f"bubblewrap needs Linux (this is {sys.platform})"
     if shutil.which("bwrap") is None:
         return False, "the `bwrap` command is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
-    probe = bwrap_command()[:-4] + [sys.executable, "-I", "-c", "import torch"]
+    probe = bwrap_command()[:-4] + [sys.executable, "-I", "-c", "import json, resource"]
     try:
         proc = subprocess.run(probe, capture_output=True, timeout=120, stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired) as exc:

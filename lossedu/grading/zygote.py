@@ -122,11 +122,16 @@ class Zygote:
 _LOCAL = threading.local()
 
 
+_SPARE: list[Zygote] = []  # the probe's zygote, handed to the first thread that needs one
+
+
 def run(request: dict, deadline: float, total_cap: int):
     """Run one request in this thread's zygote (started or replaced as needed)."""
     z = getattr(_LOCAL, "zygote", None)
     if z is None or not z.alive():
-        z = _LOCAL.zygote = Zygote()
+        with _LOCK:
+            spare = _SPARE.pop() if _SPARE else None
+        z = _LOCAL.zygote = spare if spare is not None and spare.alive() else Zygote()
     return z.run(request, deadline, total_cap)
 
 
@@ -134,6 +139,7 @@ def shutdown() -> None:
     """Kill every live zygote (the end of a batch, or of the process)."""
     with _LOCK:
         live = list(_LIVE)
+        _SPARE.clear()
     for z in live:
         z.kill()
 
@@ -150,11 +156,11 @@ def probe() -> tuple[bool, str]:
         z = Zygote()
     except Exception as exc:  # noqa: BLE001
         return False, f"a sandboxed zygote cannot start here: {exc}"
-    try:
-        records, error = z.run(request, 60, 1 << 20)
-    finally:
-        z.kill()
+    records, error = z.run(request, 60, 1 << 20)
     answers = [r.get("answer") for r in records if r.get("q") == 0]
     if error or answers != [2]:
+        z.kill()
         return False, f"a sandboxed zygote cannot isolate submissions here: {error or 'no answer'}"
+    with _LOCK:
+        _SPARE.append(z)
     return True, ""
