@@ -396,6 +396,8 @@ def probe(x):
         flags.append(False)
     except OSError:
         flags.append(True)
+    import ctypes
+    flags.append(ctypes.CDLL(None).unshare(0x10000000) != 0)   # no user namespace of its own
     if os.fork() == 0:          # a daemon that holds the pipes and tries to outlive the sandbox
         os.setsid()
         time.sleep(30)
@@ -427,7 +429,7 @@ def test_the_sandbox_hides_the_machine_and_contains_its_processes(tmp_path, monk
     assert time.monotonic() - start < 60, "a daemon holding the pipes blocked the grader"
     answer = next(r["answer"] for r in output.lines if r.get("q") == 0)
     names = ["non-root", "no repository", "no lossedu", "own PIDs", "clean environment", "no network",
-             "read-only outside", "cannot signal the grader", ]
+             "read-only outside", "cannot signal the grader", "no nested user namespace"]
     assert answer["__tensor__"] == [1.0] * len(names), dict(zip(names, answer["__tensor__"]))
     time.sleep(1)
     assert list(outside.iterdir()) == []

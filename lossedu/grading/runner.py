@@ -374,6 +374,11 @@ def _enter(libc) -> None:
     check(libc.mount(b"none", b"/", None, rec | private, None), "mount private")
     for folder in (b"/tmp", b"/sandbox"):
         check(libc.mount(b"tmpfs", folder, b"tmpfs", nosuid | nodev, b"size=64m,mode=1777"), "mount tmpfs")
+    try:  # no user namespace below this one (bubblewrap's --disable-userns, done from inside)
+        with open("/proc/sys/user/max_user_namespaces", "w") as fh:
+            fh.write("0")
+    except OSError:
+        pass
     check(libc.mount(b"tmpfs", b"/proc", b"tmpfs", nosuid | nodev | noexec, b"size=4k,mode=555"), "hide /proc")
 
     class Header(ctypes.Structure):
