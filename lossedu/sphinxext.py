@@ -123,6 +123,28 @@ def _drop_thebe(app, pagename, templatename, context, doctree):
     context["script_files"] = [js for js in scripts if not is_thebe(js)]
 
 
+def _alt_text(app, doctree, docname):
+    """Give each figure that a code cell drew a description instead of its hashed file name.
+
+    A cell may set its own with the cell metadata ``{"mystnb": {"image": {"alt": "..."}}}``;
+    otherwise the alt text names the figure's place: "Figure 3 of the section 'The focal
+    loss' (drawn by the code above)".
+    """
+    counts: dict[int, int] = {}
+    for image in doctree.findall(nodes.image):
+        alt = image.get("alt", "")
+        uri = image.get("uri", "")
+        if alt and alt != uri and not alt.endswith((".png", ".svg", ".jpg")):
+            continue
+        section = image
+        while section is not None and not isinstance(section, nodes.section):
+            section = section.parent
+        title = section[0].astext() if section is not None and len(section) else docname
+        key = id(section)
+        counts[key] = counts.get(key, 0) + 1
+        image["alt"] = f"Figure {counts[key]} of the section '{title}' (drawn by the code above)"
+
+
 def _register_author_year_labels() -> None:
     """A pybtex style whose bibliography labels read like the citations in the text.
 
@@ -175,6 +197,7 @@ def setup(app):
     _register_author_year_labels()
     app.connect("config-inited", _bibtex_style, priority=400)
     app.add_directive("lossedu-api", LosseduAPI)
+    app.connect("doctree-resolved", _alt_text)
     app.add_js_file("lossedu.js", loading_method="defer")
     app.add_css_file("lossedu.css")
     app.connect("html-page-context", _mathjax_only_where_needed, priority=900)

@@ -51,6 +51,22 @@ def test_mathjax_is_served_locally(site):
     assert "cdn.jsdelivr" not in page and "mathjax@3" not in page
 
 
+def test_figures_have_descriptive_alt_text(site):
+    html, _ = site
+    hashed = re.compile(r"""<img[^>]*\balt=["'][^"']*_images/[0-9a-f]{16,}""")
+    offenders = sorted(p.name for p in html.rglob("*.html") if hashed.search(p.read_text(encoding="utf-8")))
+    assert offenders == []
+    page = (html / "book" / "04-classification-losses.html").read_text(encoding="utf-8")
+    assert "(drawn by the code above)" in page
+
+
+def test_bibliography_labels_match_the_citations(site):
+    html, _ = site
+    page = (html / "book" / "bibliography.html").read_text(encoding="utf-8")
+    assert "Cover and Thomas, 2006" in page
+    assert "[CT06]" not in page
+
+
 def test_chapter_pages_link_to_their_exercises(site):
     html, _ = site
     for chapter in sorted((ROOT / "book").glob("[0-9][0-9]-*.ipynb")):
