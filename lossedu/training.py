@@ -324,8 +324,9 @@ def fit_temperature(
         raise ValueError(f"steps must be >= 1, got {steps}")
     z = logits.detach()
     kw = {"dtype": z.dtype, "device": z.device}
-    lo = torch.tensor(-math.log(high), **kw)  # log beta: beta = 1 / T
-    hi = torch.tensor(-math.log(low), **kw)
+    # log beta (beta = 1 / T); torch.full fills on the device, with no host-to-device copy
+    lo = torch.full((), -math.log(high), **kw)
+    hi = torch.full((), -math.log(low), **kw)
     for _ in range(steps):
         mid = (lo + hi) / 2
         rising = _nll_slope(z, target, mid.exp()) > 0  # past the minimum: go left
