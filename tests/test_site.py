@@ -234,3 +234,21 @@ def test_sidebar_button_collapses_the_chapter_list_on_a_desktop(site, browser):
     assert not sidebar.is_visible(), "the sidebar button did nothing on a desktop"
     context.close()
     assert not problems, problems
+
+
+def test_solution_toggles_open(site, browser):
+    html, _ = site
+    solutions = sorted((html / "solutions").glob("*.html"))
+    if not solutions:
+        pytest.skip("the site was built without solutions")
+    context, page, problems = _open(browser, *DESKTOP)
+    for path in solutions:
+        _load(page, path)
+        toggles = page.locator("details.hide > summary, details.dropdown > summary, button.toggle-button")
+        assert toggles.count(), f"{path.name}: the solutions are not in toggles"
+        first = toggles.first
+        first.click()
+        page.wait_for_timeout(200)
+        assert first.evaluate("s => s.tagName !== 'SUMMARY' || s.parentElement.open"), f"{path.name}: the toggle did not open"
+    context.close()
+    assert not problems, problems
