@@ -204,21 +204,12 @@ def _fork_question(fn, question, call_timeout, out, channel: int) -> None:
         finally:
             os._exit(0)
     os.close(write_fd)
-    deadline = time.monotonic() + budget
     buffer = b""
     done = 0
-    timed_out = False
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            timed_out = True
-            break
-        ready, _, _ = select.select([read_fd], [], [], min(left, 1.0))
-        if not ready:
-            continue
-        chunk = os.read(read_fd, 1 << 16)
-        if not chunk:
-            break
+
+    def take(chunk) -> bool:
+        """Pass on the whole answer lines in ``chunk``; True to stop reading."""
+        nonlocal buffer, done
         buffer += chunk
         while b"\n" in buffer:
             line, buffer = buffer.split(b"\n", 1)
@@ -228,15 +219,14 @@ def _fork_question(fn, question, call_timeout, out, channel: int) -> None:
             except (ValueError, RecursionError):
                 ok = False
             if not ok:
-                break
+                return True
             out(line.decode("utf-8", errors="replace"))
             done += 1
             if done == len(question["cases"]):
-                break  # every case answered: stop reading (something it started may hold the pipe)
-        else:
-            if len(buffer) <= MAX_LINE + 1024:
-                continue
-        break
+                return True  # every case answered: stop reading (something it started may hold the pipe)
+        return len(buffer) > MAX_LINE + 1024
+
+    timed_out = _read_until(read_fd, time.monotonic() + budget, take)
     try:
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
@@ -253,6 +243,25 @@ def _fork_question(fn, question, call_timeout, out, channel: int) -> None:
         else:
             message = "the question's process stopped without an answer (crashed, or over its memory or CPU limit)"
         out(json.dumps({"q": question["index"], "error": message, "from": done}))
+
+
+def _read_until(read_fd: int, deadline: float, take) -> bool:
+    """Read ``read_fd`` in chunks, handing each to ``take``, until the end of the stream,
+    until ``take`` returns True, or until ``deadline`` (``time.monotonic()``).
+
+    Returns True when the deadline ended it. Nothing blocks past the deadline: a
+    process that holds the pipe open without writing cannot stall the reader.
+    """
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return True
+        ready, _, _ = select.select([read_fd], [], [], min(left, 1.0))
+        if not ready:
+            continue
+        chunk = os.read(read_fd, 1 << 16)
+        if not chunk or take(chunk):
+            return False
 
 
 # --------------------------------------------------------------------------- main
@@ -438,27 +447,17 @@ def zygote() -> None:
             finally:
                 os._exit(0)
         os.close(write_fd)
-        deadline = time.monotonic() + float(request.get("deadline") or 3600)
-        buffer = b""
-        timed_out = False
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                timed_out = True
-                break
-            ready, _, _ = select.select([read_fd], [], [], min(left, 1.0))
-            if not ready:
-                continue
-            chunk = os.read(read_fd, 1 << 16)
-            if not chunk:
-                break
-            buffer += chunk
-            *lines, buffer = buffer.split(b"\n")
+        pending = [b""]
+
+        def relay(chunk) -> bool:
+            """Forward the whole lines in ``chunk``; True to stop reading."""
+            *lines, pending[0] = (pending[0] + chunk).split(b"\n")
             for line in lines:  # whole lines only: a process killed mid-line sends nothing half-written
                 channel.write(line.decode("utf-8", errors="replace") + "\n")
             channel.flush()
-            if len(buffer) > MAX_LINE + 4096:
-                break
+            return len(pending[0]) > MAX_LINE + 4096
+
+        timed_out = _read_until(read_fd, time.monotonic() + float(request.get("deadline") or 3600), relay)
         for p in (pid,):
             try:
                 os.kill(p, signal.SIGKILL)  # its namespace's first process dies with it (PDEATHSIG)
