@@ -26,6 +26,8 @@ import sys
 import textwrap
 import types
 
+from .extract import _dotted  # the dotted name of an attribute chain (a.b.c)
+
 ALWAYS = ("lossedu",)
 # names that run code from strings, reach a namespace, or load something by name
 DYNAMIC = {
@@ -90,16 +92,6 @@ def forbidden_ops(forbidden=()) -> dict[str, str]:
             found.setdefault(op, name)
     return found
 
-
-def _dotted(node: ast.AST) -> str | None:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
 
 
 def _import_aliases(nodes) -> dict[str, str]:
