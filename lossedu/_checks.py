@@ -241,13 +241,16 @@ def check_class_indices(
         )
 
 
-def check_nonnegative_tensor(x: torch.Tensor, name: str) -> None:
-    """Every entry of the tensor ``x`` must be >= 0 (NaN is refused too)."""
+def check_nonnegative_tensor(x: torch.Tensor, name: str, *, finite: bool = False, what: str = "") -> None:
+    """Every entry of the tensor ``x`` must be >= 0 (NaN is refused too), and finite with
+    ``finite=True``. ``what`` is added to the message (e.g. ``" (a marginal)"``)."""
     if not _VALIDATE_ARGS:
         return
-    value = first_bad_value(x, ~(x >= 0))
+    bad = ~((x >= 0) & torch.isfinite(x)) if finite else ~(x >= 0)
+    value = first_bad_value(x, bad)
     if value is not None:
-        raise ValueError(f"{name} must be non-negative, got a value of {value!r}")
+        expected = "non-negative and finite" if finite else "non-negative"
+        raise ValueError(f"{name} must be {expected}{what}, got a value of {value!r}")
 
 
 def check_class_weights(weight, num_classes: int, like: torch.Tensor, name: str = "weight") -> None:

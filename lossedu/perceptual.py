@@ -26,14 +26,13 @@ from typing import Mapping, Sequence
 import torch
 
 from ._checks import (
+    check_nonnegative_tensor,
     check_positive,
     check_reduction,
     check_same_device,
     check_same_shape,
     check_tensor,
-    first_bad_value,
     reduce,
-    validate_args_enabled,
 )
 
 __all__ = [
@@ -300,10 +299,7 @@ def _layer_weights(layer_weights, names: Sequence[str], feats, *, per_channel: b
                     f"channel ({channels} channels), got shape {tuple(w.shape)}"
                 )
             check_same_device(w, feats[name][0], f"layer_weights[{name!r}]", "the features")
-            if validate_args_enabled():
-                value = first_bad_value(w, ~(w >= 0))
-                if value is not None:
-                    raise ValueError(f"layer_weights[{name!r}] must be non-negative, got a value of {value!r}")
+            check_nonnegative_tensor(w, f"layer_weights[{name!r}]")
             out.append(w.to(feats[name][0].dtype).view(1, -1, *([1] * (feats[name][0].dim() - 2))))
         else:
             what = "a number or a 1-D tensor of per-channel weights" if per_channel else "a number"

@@ -57,31 +57,25 @@ def _check_n_bins(n_bins) -> None:
         raise ValueError(f"n_bins must be >= 1, got {n_bins}")
 
 
-def _check_probs_and_target(probs, target) -> None:
-    """``probs`` is ``(N, C)`` rows of class probabilities, ``target`` ``(N,)`` class indices."""
-    check_tensor(probs, "probs")
-    if probs.dim() != 2:
-        raise ValueError(
-            f"probs must have shape (N, C): one row of class probabilities per example, "
-            f"got shape {tuple(probs.shape)}"
-        )
-    if probs.shape[0] == 0 or probs.shape[1] == 0:
-        raise ValueError(f"probs must not be empty, got shape {tuple(probs.shape)}")
+def _check_rows_and_target(x, name: str, what: str, target) -> None:
+    """``x`` is ``(N, C)``, one non-empty row of ``what`` per example; ``target`` ``(N,)`` class indices."""
+    check_tensor(x, name)
+    if x.dim() != 2:
+        raise ValueError(f"{name} must have shape (N, C): one row of {what} per example, got shape {tuple(x.shape)}")
+    if x.shape[0] == 0 or x.shape[1] == 0:
+        raise ValueError(f"{name} must not be empty, got shape {tuple(x.shape)}")
     if not isinstance(target, torch.Tensor):
         raise TypeError(f"target must be a torch.Tensor, got {type(target).__name__}")
-    check_index_target(probs, target)
+    check_index_target(x, target)
+
+
+def _check_probs_and_target(probs, target) -> None:
+    _check_rows_and_target(probs, "probs", "class probabilities", target)
     check_distribution(probs, "probs", dim=1)
 
 
 def _check_logits_and_target(logits, target) -> None:
-    check_tensor(logits, "logits")
-    if logits.dim() != 2:
-        raise ValueError(f"logits must have shape (N, C), got shape {tuple(logits.shape)}")
-    if logits.shape[0] == 0 or logits.shape[1] == 0:
-        raise ValueError(f"logits must not be empty, got shape {tuple(logits.shape)}")
-    if not isinstance(target, torch.Tensor):
-        raise TypeError(f"target must be a torch.Tensor, got {type(target).__name__}")
-    check_index_target(logits, target)
+    _check_rows_and_target(logits, "logits", "logits", target)
 
 
 def _check_temperature(temperature, like: torch.Tensor) -> None:

@@ -31,6 +31,7 @@ import numpy as np
 import torch
 
 from ._checks import (
+    check_nonnegative_tensor,
     check_bool,
     check_same_device,
     check_tensor,
@@ -76,9 +77,7 @@ def _check_weights(w, like: torch.Tensor, name: str, like_name: str) -> None:
     check_same_device(w, like, name, like_name)
     if not validate_args_enabled():
         return
-    value = first_bad_value(w, ~((w >= 0) & torch.isfinite(w)))
-    if value is not None:
-        raise ValueError(f"{name} must be non-negative and finite, got a value of {value!r}")
+    check_nonnegative_tensor(w, name, finite=True)
     if not bool(w.sum() > 0):
         raise ValueError(f"{name} must have a positive sum, got all zeros")
 
@@ -106,9 +105,7 @@ def _check_marginals(a, b, M, a_name: str = "a", b_name: str = "b"):
         check_same_device(x, M, name, "M")
     if validate_args_enabled():
         for x, name in ((a, a_name), (b, b_name)):
-            value = first_bad_value(x, ~((x >= 0) & torch.isfinite(x)))
-            if value is not None:
-                raise ValueError(f"{name} must be non-negative and finite (a marginal), got a value of {value!r}")
+            check_nonnegative_tensor(x, name, finite=True, what=" (a marginal)")
         value = first_bad_value(M, ~((M >= 0) & torch.isfinite(M)))
         if value is not None:
             raise ValueError(

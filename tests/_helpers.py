@@ -1,6 +1,9 @@
-"""Shared assertions for comparing lossedu with its reference implementation."""
+"""Shared test helpers: comparing lossedu with its reference, and notebook fixtures for grading."""
 
 from __future__ import annotations
+
+import hashlib
+from pathlib import Path
 
 import torch
 
@@ -48,3 +51,18 @@ def assert_matches(ours, reference, inputs, *, grad=None, kwargs=None, rtol=1e-7
             continue
         assert x is not None, f"no gradient for input {i}"
         torch.testing.assert_close(x, y, rtol=rtol, atol=atol, equal_nan=True)
+
+
+def digest(path: Path) -> str:
+    """SHA-256 of a file: a submission must be byte-identical after grading."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def with_cell(src: Path, dst: Path, code: str) -> Path:
+    """Copy a notebook and append one code cell (a student's later redefinition)."""
+    import nbformat
+
+    nb = nbformat.read(src, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(code))
+    nbformat.write(nb, dst)
+    return dst

@@ -7,7 +7,6 @@ submissions less, and a cheating or endless submission must not gain anything.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from _helpers import digest as _digest, with_cell as _with_cell
 
 import lossedu
 from lossedu.grading import all_questions, questions_for
@@ -28,16 +28,6 @@ SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
 EXERCISES = sorted((ROOT / "exercises").glob("*.ipynb"))
 
 
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _with_cell(src: Path, dst: Path, code: str) -> Path:
-    """Copy a notebook and append one code cell (a student's later redefinition)."""
-    nb = nbformat.read(src, as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell(code))
-    nbformat.write(nb, dst)
-    return dst
 
 
 def test_there_are_notebooks_and_questions():

@@ -15,7 +15,6 @@ suite stays quick; the tests then read that batch's rows.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import os
 import subprocess
@@ -25,6 +24,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from _helpers import digest as _digest, with_cell as _with_cell
 
 from lossedu.grading import questions_for, sandbox
 from lossedu.grading.extract import definitions, select
@@ -48,15 +48,6 @@ def _bwrap_or_skip():
         pytest.skip(f"\n\n*** bubblewrap is unavailable here, the sandbox is NOT tested: {why} ***\n")
 
 
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _with_cell(src: Path, dst: Path, code: str) -> Path:
-    nb = nbformat.read(src, as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell(code))
-    nbformat.write(nb, dst)
-    return dst
 
 
 def _notebook(dst: Path, exercise: str, *cells: str) -> Path:

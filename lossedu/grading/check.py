@@ -6,7 +6,7 @@ import functools
 
 from .registry import get_question
 from .forbidden import forbidden_ops, violations_in_function
-from .spec import CaseResult, QuestionResult, compare, encode_answer, forbidden_message, ops_message
+from .spec import CaseResult, QuestionResult, case_line, compare, encode_answer, forbidden_message, ops_message
 
 
 def run_cases(question, fn, cases) -> QuestionResult:
@@ -65,12 +65,7 @@ def render(result: QuestionResult, hidden_points: float = 0.0) -> str:
     elif len(messages) == 1 and next(iter(messages)).startswith("uses "):
         lines.append(f"  ✗ {next(iter(messages))}")
     else:
-        for c in result.cases:
-            mark = "✓" if c.passed else "✗"
-            line = f"  {mark} {c.label}"
-            if not c.passed and c.message:
-                line += f": {c.message}"
-            lines.append(line)
+        lines.extend(case_line(c) for c in result.cases)
     lines.append(f"  score: {_pts(result.score)}/{_pts(result.max_score)} points on the public cases")
     if hidden_points:
         more = "point" if hidden_points == 1 else "points"

@@ -20,6 +20,8 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+from .spec import case_line
+
 
 def atomic_write(path: str | Path, data: str | bytes) -> Path:
     path = Path(path)
@@ -83,12 +85,7 @@ def feedback_text(r) -> str:
     for q in r.questions:
         lines.append("")
         lines.append(f"{q.question}: {_num(q.score)}/{_num(q.max_score)}")
-        for c in q.cases:
-            mark = "✓" if c.passed else "✗"
-            line = f"  {mark} {c.label} ({_num(c.points)}/{_num(c.max_points)})"
-            if not c.passed and c.message:
-                line += f": {c.message}"
-            lines.append(line)
+        lines.extend(case_line(c, points=True) for c in q.cases)
     return "\n".join(lines) + "\n"
 
 

@@ -97,6 +97,16 @@ class CaseResult:
     hidden: bool = False
 
 
+def case_line(case: CaseResult, *, points: bool = False) -> str:
+    """One line of feedback: ``  ✓ label`` or ``  ✗ label: message``, with ``(earned/max)`` points when asked."""
+    line = f"  {'✓' if case.passed else '✗'} {case.label}"
+    if points:
+        line += f" ({case.points:g}/{case.max_points:g})"
+    if not case.passed and case.message:
+        line += f": {case.message}"
+    return line
+
+
 @dataclass
 class QuestionResult:
     question: str
