@@ -14,9 +14,9 @@ a target outside [0, 1] for the logit form of BCE, probabilities passed to
 raises a ``ValueError`` or ``TypeError`` that names the argument; it never
 broadcasts ``input`` against ``target``.
 
-Each loss is written with torch primitives (``torch.logsumexp``, ``gather``,
+Each loss is written with torch primitives (:func:`torch.logsumexp`, ``gather``,
 ``scatter_add``, ``logsigmoid``, element-wise operations); the hot paths are small
-``torch.autograd.Function`` classes whose backward passes are the closed-form
+:class:`torch.autograd.Function` classes whose backward passes are the closed-form
 gradients derived in chapter 04, so no one-hot or log-softmax matrix is stored.
 
 Conventions: natural logarithms (nats); the class axis is dimension 1, or 0 for
@@ -224,7 +224,7 @@ def softmax(
     never overflows (the result is unchanged when a constant is added to every :math:`x_j`).
     ``dtype`` casts the input first; ``dim=None`` picks a dimension as torch does
     (with the same deprecation warning). Same shape as ``input``.
-    Reference: Goodfellow et al., *Deep Learning*, sec. 6.2.2.3.
+    Reference: :cite:t:`goodfellow2016deep`, *Deep Learning*, sec. 6.2.2.3.
 
     >>> softmax(torch.tensor([1.0, 2.0, 3.0]), dim=0)
     tensor([0.0900, 0.2447, 0.6652])
@@ -243,11 +243,11 @@ def log_softmax(
 ) -> torch.Tensor:
     r"""Log-softmax along ``dim``: :math:`\log\sigma(x)_i = x_i - \log\sum_j e^{x_j}`.
 
-    The log-sum-exp is evaluated stably (``torch.logsumexp`` subtracts the maximum
+    The log-sum-exp is evaluated stably (:func:`torch.logsumexp` subtracts the maximum
     first), so the result is finite for any finite input, unlike ``log(softmax(x))``,
     which returns ``-inf`` once a probability underflows. ``dtype`` and ``dim=None``
     behave as in :func:`torch.nn.functional.log_softmax`. Same shape as ``input``.
-    Reference: Goodfellow et al., *Deep Learning*, sec. 6.2.2.3.
+    Reference: :cite:t:`goodfellow2016deep`, *Deep Learning*, sec. 6.2.2.3.
 
     >>> log_softmax(torch.tensor([0.0, 0.0]), dim=0)
     tensor([-0.6931, -0.6931])
@@ -282,7 +282,8 @@ def nll_loss(
     the class dimension, integer indices in [0, C) or ``ignore_index``; ``weight`` (C,).
     Unlike torch, a positive "log-probability" at a target class is refused: it means
     probabilities or raw logits were passed (only the entries the loss reads are checked,
-    which costs nothing). Reference: Murphy, *Probabilistic Machine Learning*, sec. 4.2.
+    which costs nothing). Reference: :cite:t:`murphy2022probabilistic`,
+    *Probabilistic Machine Learning*, sec. 4.2.
 
     >>> logp = torch.tensor([[0.5, 0.3, 0.2], [0.1, 0.1, 0.8]]).log()
     >>> nll_loss(logp, torch.tensor([0, 2]))
@@ -328,7 +329,7 @@ def cross_entropy(
 
     .. math:: \ell_n = w_{y_n}\Big(\log\sum_c e^{x_{n,c}} - x_{n,y_n}\Big),
 
-    evaluated from ``torch.logsumexp`` and one ``gather``, without forming the
+    evaluated from :func:`torch.logsumexp` and one ``gather``, without forming the
     log-softmax matrix. ``weight``, ``ignore_index`` and the ``'mean'`` reduction
     (sum divided by the sum of the selected weights) are those of :func:`nll_loss`.
 
@@ -348,8 +349,8 @@ def cross_entropy(
     per-pixel) losses; ``target`` (), (N) or (N, d1, ...) of indices, or input's shape.
     Unlike torch, lossedu refuses a ``label_smoothing`` outside [0, 1] (torch ignores a
     negative one silently) and probability targets that are not distributions.
-    Reference: Goodfellow et al., *Deep Learning*, sec. 6.2.2.3; Szegedy et al. (2016)
-    for label smoothing.
+    Reference: :cite:t:`goodfellow2016deep`, *Deep Learning*, sec. 6.2.2.3;
+    :cite:t:`szegedy2016rethinking` for label smoothing.
 
     >>> x = torch.tensor([[2.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
     >>> cross_entropy(x, torch.tensor([0, 1]))
@@ -544,7 +545,7 @@ def binary_cross_entropy(
 def _log_sigmoid(x: torch.Tensor) -> torch.Tensor:
     r"""Stable :math:`\log\sigma(x) = \min(x, 0) - \log(1 + e^{-|x|})`.
 
-    ``torch.nn.functional.logsigmoid`` is the torch primitive that evaluates exactly
+    :func:`torch.nn.functional.logsigmoid` is the torch primitive that evaluates exactly
     this expression in one kernel (its gradient is :math:`\sigma(-x)`); chapter 04
     derives it and checks it against the formula written out by hand.
     """

@@ -80,8 +80,8 @@ def zero_one_loss(scores: torch.Tensor, target: torch.Tensor, reduction: str = "
 
     Reference: with predicted labels ``where(s > 0, 1, -1)`` it equals
     ``sklearn.metrics.zero_one_loss`` (``normalize=True`` for ``'mean'``,
-    ``normalize=False`` for ``'sum'``) except at ``s = 0``; Bartlett, Jordan and
-    McAuliffe (2006), *Convexity, classification, and risk bounds*.
+    ``normalize=False`` for ``'sum'``) except at ``s = 0``;
+    :cite:t:`bartlett2006convexity`, *Convexity, classification, and risk bounds*.
 
     >>> zero_one_loss(torch.tensor([2.0, -0.5, 0.0, 0.3]), torch.tensor([1, 1, -1, -1]), reduction="none")
     tensor([0., 1., 1., 1.])
@@ -112,7 +112,7 @@ def hinge_loss(
     is the same loss element-wise, and with two classes it is twice
     :func:`multi_margin_loss` on the scores ``[0, s]``. Beware that
     :func:`torch.nn.functional.hinge_embedding_loss` is a different loss (it takes a
-    distance and returns ``x`` itself when ``y = 1``). Reference: Cortes and Vapnik (1995),
+    distance and returns ``x`` itself when ``y = 1``). Reference: :cite:t:`cortes1995support`,
     *Support-vector networks*.
 
     >>> hinge_loss(torch.tensor([2.0, 0.5, -1.0]), torch.tensor([1, 1, 1]), reduction="none")
@@ -155,7 +155,7 @@ def multi_margin_loss(
     torch's deprecated ``size_average`` and ``reduce`` arguments are left out; an empty
     batch and out-of-range class indices are refused.
 
-    Reference: Weston and Watkins (1999), *Support vector machines for multi-class
+    Reference: :cite:t:`weston1999support`, *Support vector machines for multi-class
     pattern recognition*; PyTorch's ``MultiMarginLoss``.
 
     >>> x = torch.tensor([[0.1, 0.2, 0.4, 0.8]])
@@ -244,7 +244,7 @@ def l1_penalty(parameters) -> torch.Tensor:
     ``parameters``: one tensor or an iterable of floating-point tensors on one device
     (e.g. ``model.parameters()`` or ``[model.weight]``). Returns a 0-dim tensor.
 
-    Reference: Tibshirani (1996), *Regression shrinkage and selection via the lasso*.
+    Reference: :cite:t:`tibshirani1996regression`, *Regression shrinkage and selection via the lasso*.
 
     >>> l1_penalty([torch.tensor([1.0, -2.0]), torch.tensor([[0.5]])])
     tensor(3.5000)
@@ -265,7 +265,7 @@ def l2_penalty(parameters) -> torch.Tensor:
     ``parameters``: one tensor or an iterable of floating-point tensors on one device.
     Returns a 0-dim tensor.
 
-    Reference: Goodfellow, Bengio and Courville (2016), *Deep Learning*, section 7.1.1.
+    Reference: :cite:t:`goodfellow2016deep`, *Deep Learning*, section 7.1.1.
 
     >>> l2_penalty([torch.tensor([1.0, -2.0]), torch.tensor([[0.5]])])
     tensor(5.2500)
@@ -286,7 +286,7 @@ def softshrink(input: torch.Tensor, lambd: float = 0.5) -> torch.Tensor:
     :math:`\alpha \lVert w \rVert_1`; unlike a subgradient step it sets small weights to
     exactly 0. Element-wise; ``lambd`` >= 0.
 
-    Reference: Parikh and Boyd (2014), *Proximal algorithms*, section 6.5.2.
+    Reference: :cite:t:`parikh2014proximal`, *Proximal algorithms*, section 6.5.2.
 
     >>> softshrink(torch.tensor([1.5, 0.2, -0.4, -2.0]), lambd=0.5)
     tensor([ 1.0000,  0.0000,  0.0000, -1.5000])
@@ -325,7 +325,7 @@ def decay_param_groups(module: nn.Module, weight_decay: float) -> list[dict]:
 
     Pass the result to any optimizer: ``torch.optim.AdamW(decay_param_groups(model, 0.01), lr=1e-3)``.
 
-    Reference: Loshchilov and Hutter (2019), *Decoupled weight decay regularization*.
+    Reference: :cite:t:`loshchilov2019decoupled`, *Decoupled weight decay regularization*.
 
     >>> net = nn.Sequential(nn.Linear(3, 4), nn.LayerNorm(4), nn.Linear(4, 1))
     >>> [(g["names"], g["weight_decay"]) for g in decay_param_groups(net, 0.1)]

@@ -5,7 +5,7 @@ Losses for data sets where one class is rare, or where most examples are easy:
 * class weights from class counts: :func:`inverse_frequency_weights` and
   :func:`effective_number_weights` (ready for ``cross_entropy``'s ``weight`` or
   :func:`focal_loss`'s ``alpha``);
-* the focal loss of Lin et al. (2017) in its two forms: :func:`sigmoid_focal_loss`
+* the focal loss of :cite:t:`lin2017focal` in its two forms: :func:`sigmoid_focal_loss`
   (one logit per element, with exactly the semantics of
   ``torchvision.ops.sigmoid_focal_loss``) and :func:`focal_loss` (softmax over classes,
   with the conventions of :func:`torch.nn.functional.cross_entropy`);
@@ -76,7 +76,7 @@ def inverse_frequency_weights(counts: torch.Tensor) -> torch.Tensor:
     Shapes: ``counts`` is ``(C,)`` (integer or float, every entry > 0); the result is
     ``(C,)``, float (``counts``' dtype, or the default dtype for integer counts).
 
-    Reference: King & Zeng, *Logistic Regression in Rare Events Data* (2001);
+    Reference: :cite:t:`king2001logistic`, *Logistic Regression in Rare Events Data*;
     ``sklearn.utils.class_weight.compute_class_weight``.
 
     >>> inverse_frequency_weights(torch.tensor([900, 90, 10]))
@@ -87,7 +87,7 @@ def inverse_frequency_weights(counts: torch.Tensor) -> torch.Tensor:
 
 
 def effective_number_weights(counts: torch.Tensor, beta: float = 0.999) -> torch.Tensor:
-    r"""Class-balanced weights from the effective number of samples (Cui et al., 2019).
+    r"""Class-balanced weights from the effective number of samples :cite:p:`cui2019class`.
 
     The effective number of :math:`n` samples is :math:`E_n = (1 - \beta^{n}) / (1 - \beta)`:
     it grows like :math:`n` for few samples and saturates at :math:`1/(1-\beta)`, because new
@@ -101,7 +101,7 @@ def effective_number_weights(counts: torch.Tensor, beta: float = 0.999) -> torch
     Shapes: ``counts`` is ``(C,)`` with every entry > 0; ``beta`` lies in [0, 1).
     The result is ``(C,)``, float (as in :func:`inverse_frequency_weights`).
 
-    Reference: Cui, Jia, Lin, Song & Belongie, *Class-Balanced Loss Based on Effective
+    Reference: :cite:t:`cui2019class`, *Class-Balanced Loss Based on Effective
     Number of Samples*, CVPR 2019.
 
     >>> effective_number_weights(torch.tensor([900, 90, 10]), beta=0.99)
@@ -168,7 +168,7 @@ def sigmoid_focal_loss(
     is exact for hard labels, and the BCE term from ``logsigmoid``: the loss and its gradient
     stay finite for logits of ±1e4.
 
-    Reference: Lin, Goyal, Girshick, He & Dollár, *Focal Loss for Dense Object Detection*,
+    Reference: :cite:t:`lin2017focal`, *Focal Loss for Dense Object Detection*,
     ICCV 2017; ``torchvision.ops.sigmoid_focal_loss``.
 
     >>> x = torch.tensor([3.0, -1.0, 0.5]); y = torch.tensor([1.0, 1.0, 0.0])
@@ -234,7 +234,8 @@ def focal_loss(
     easy example's tiny :math:`1 - p_t` keeps its digits, and the loss and gradient stay
     finite for logits of ±1e4.
 
-    Reference: Lin et al., *Focal Loss for Dense Object Detection*, ICCV 2017, eq. (5).
+    Reference: :cite:t:`lin2017focal`, *Focal Loss for Dense Object Detection*, ICCV 2017,
+    eq. (5).
 
     >>> x = torch.tensor([[2.0, 0.0, -1.0], [0.0, 0.5, 0.3]]); y = torch.tensor([0, 2])
     >>> focal_loss(x, y, gamma=2.0, reduction="none")
@@ -306,8 +307,8 @@ def dice_loss(
     shape ``(N, d1, ..., dk)`` with ``k ≥ 1``; both lie in [0, 1]. For a multi-class mask
     ``(N, C, H, W)`` the sums run over the classes too; call it per class for per-class Dice.
 
-    Reference: Milletari, Navab & Ahmadi, *V-Net*, 3DV 2016 (who square the denominator's
-    terms; this is the common linear form); Sudre et al., *Generalised Dice Overlap as a
+    Reference: :cite:t:`milletari2016vnet`, *V-Net*, 3DV 2016 (who square the denominator's
+    terms; this is the common linear form); :cite:t:`sudre2017generalised`, *Generalised Dice Overlap as a
     Deep Learning Loss Function for Highly Unbalanced Segmentations*, 2017.
 
     >>> p = torch.tensor([[0.9, 0.8, 0.1, 0.0]]); t = torch.tensor([[1.0, 1.0, 0.0, 0.0]])

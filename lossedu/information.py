@@ -67,7 +67,8 @@ def entropy(p: torch.Tensor, dim: int = -1) -> torch.Tensor:
     r"""Shannon entropy :math:`H(p) = -\sum_i p_i \log p_i` in nats, reduced over ``dim``.
 
     Terms with :math:`p_i = 0` contribute 0. The result lies in :math:`[0, \log C]`
-    for ``C`` outcomes. Reference: Cover & Thomas, *Elements of Information Theory*, ch. 2.
+    for ``C`` outcomes. Reference: :cite:t:`cover2006elements`,
+    *Elements of Information Theory*, ch. 2.
 
     >>> entropy(torch.tensor([0.5, 0.5]))
     tensor(0.6931)
@@ -109,7 +110,7 @@ def js_divergence(p: torch.Tensor, q: torch.Tensor, dim: int = -1) -> torch.Tens
     r"""Jensen–Shannon divergence :math:`\tfrac12 D_{KL}(p\|m) + \tfrac12 D_{KL}(q\|m)`, :math:`m = \tfrac12(p+q)`.
 
     Symmetric, always finite, and bounded by :math:`\log 2`. Its square root is a
-    metric, :func:`js_distance` (what ``scipy.spatial.distance.jensenshannon`` returns).
+    metric, :func:`js_distance` (what :func:`scipy.spatial.distance.jensenshannon` returns).
 
     >>> js_divergence(torch.tensor([1.0, 0.0]), torch.tensor([0.0, 1.0]))
     tensor(0.6931)

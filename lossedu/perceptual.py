@@ -2,13 +2,13 @@
 
 Losses that compare images the way a viewer (or a network) does rather than pixel by pixel:
 
-* :func:`ssim` and :func:`ssim_loss`, the structural similarity index of Wang et al. (2004),
+* :func:`ssim` and :func:`ssim_loss`, the structural similarity index of :cite:t:`wang2004image`,
   hand-designed from local means, variances and covariances (same numbers as
   ``torchmetrics.functional.structural_similarity_index_measure``);
-* :func:`perceptual_loss`, the feature reconstruction loss of Johnson et al. (2016): a
+* :func:`perceptual_loss`, the feature reconstruction loss of :cite:t:`johnson2016perceptual`: a
   squared distance between the activations of a fixed network, with a choice of layers,
-  per-layer or per-channel weights and the unit normalisation of LPIPS (Zhang et al., 2018);
-* :func:`gram_matrix` and :func:`style_loss`, the texture statistics of Gatys et al. (2016).
+  per-layer or per-channel weights and the unit normalisation of LPIPS :cite:p:`zhang2018unreasonable`;
+* :func:`gram_matrix` and :func:`style_loss`, the texture statistics of :cite:t:`gatys2016image`.
 
 An *extractor* is the fixed network: an object with a ``features(x, layers)`` method that
 returns a dict ``{layer name: activation}`` (like :class:`lossedu.data.DigitsNet`), or any
@@ -155,7 +155,7 @@ def ssim(
     for the default ``sigma=1.5``; here ``kernel_size`` is honoured. Wang et al. crop the
     border instead of padding it, so their numbers differ slightly near the edges.
 
-    Reference: Wang, Bovik, Sheikh & Simoncelli, *Image quality assessment: from error
+    Reference: :cite:t:`wang2004image`, *Image quality assessment: from error
     visibility to structural similarity*, IEEE TIP 13(4), 2004.
 
     >>> import torch, lossedu
@@ -194,7 +194,7 @@ def ssim_loss(
     Zero for identical images, at most 2. Arguments, shapes and reduction as in
     :func:`ssim` (``'none'`` gives one loss per image, shape ``(N,)``).
 
-    Reference: Zhao, Gallo, Frosio & Kautz, *Loss functions for image restoration with
+    Reference: :cite:t:`zhao2017loss`, *Loss functions for image restoration with
     neural networks*, IEEE TCI 3(1), 2017.
 
     >>> import torch, lossedu
@@ -345,11 +345,11 @@ def perceptual_loss(
         w_{l,c}\,\bigl(\hat\phi_l(x)_{chw} - \hat\phi_l(y)_{chw}\bigr)^2 .
 
     With ``normalize=False`` (default), :math:`\hat\phi = \phi` and equal weights: this
-    is the feature reconstruction loss of Johnson et al. (2016) summed over layers. With
+    is the feature reconstruction loss of :cite:t:`johnson2016perceptual` summed over layers. With
     ``normalize=True`` each activation vector is scaled to unit length over its channels
     at every pixel (:math:`\hat\phi_{hw} = \phi_{hw} / (\lVert\phi_{hw}\rVert + 10^{-10})`)
-    and per-channel weights :math:`w_{l,c} \ge 0` give the LPIPS form of Zhang et al.
-    (2018) (up to the constant :math:`1/C_l`, which their learned weights absorb).
+    and per-channel weights :math:`w_{l,c} \ge 0` give the LPIPS form of
+    :cite:t:`zhang2018unreasonable` (up to the constant :math:`1/C_l`, which their learned weights absorb).
 
     ``layers``: names of the extractor's layers (default: all it returns). ``layer_weights``:
     ``None`` (all 1), a sequence with one entry per layer, or a dict ``{name: weight}``
@@ -362,8 +362,8 @@ def perceptual_loss(
     range (``DigitsNet``: ``(N, 1, 16, 16)`` in [0, 1]). Gradients flow to ``input``
     (and ``target`` if it requires them), never into the extractor.
 
-    References: Johnson, Alahi & Fei-Fei, *Perceptual losses for real-time style transfer
-    and super-resolution*, ECCV 2016; Zhang, Isola, Efros, Shechtman & Wang, *The
+    References: :cite:t:`johnson2016perceptual`, *Perceptual losses for real-time style
+    transfer and super-resolution*, ECCV 2016; :cite:t:`zhang2018unreasonable`, *The
     unreasonable effectiveness of deep features as a perceptual metric*, CVPR 2018.
 
     >>> import torch, lossedu
@@ -401,13 +401,13 @@ def gram_matrix(input: torch.Tensor) -> torch.Tensor:
     .. math::
         G_{cd} = \frac{1}{C H W} \sum_{h, w} \phi_{c h w}\, \phi_{d h w},
 
-    the normalisation of Johnson et al. (2016). It forgets *where* features occur and
+    the normalisation of :cite:t:`johnson2016perceptual`. It forgets *where* features occur and
     keeps which features occur *together*: a summary of texture, or style.
 
     Shapes: ``input`` is ``(N, C, *spatial)`` with at least one spatial dimension; the
     result is ``(N, C, C)``, symmetric and positive semi-definite.
 
-    Reference: Gatys, Ecker & Bethge, *Image style transfer using convolutional neural
+    Reference: :cite:t:`gatys2016image`, *Image style transfer using convolutional neural
     networks*, CVPR 2016.
 
     >>> import torch, lossedu
@@ -446,7 +446,7 @@ def style_loss(
     ``layers``, ``layer_weights`` (numbers :math:`\ge 0`), the extractor and the reduction
     over the batch (``'mean'``, ``'sum'``, ``'none'``) behave as in :func:`perceptual_loss`.
 
-    References: Gatys, Ecker & Bethge (CVPR 2016); Johnson, Alahi & Fei-Fei (ECCV 2016).
+    References: :cite:t:`gatys2016image`; :cite:t:`johnson2016perceptual`.
 
     >>> import torch, lossedu
     >>> net = lossedu.data.pretrained_digits_net()

@@ -18,7 +18,7 @@ Conventions shared by every function here:
   is not taken can put a NaN or an infinity into the gradient. Huber and Smooth L1 use
   :math:`m\,(d - \tfrac12 m)` with :math:`m = \operatorname{clamp}(d, -\delta, \delta)`, which is
   :math:`\tfrac12 d^2` when :math:`|d| \le \delta` and :math:`\delta(|d| - \tfrac12\delta)`
-  otherwise; its gradient is :math:`m` itself, which a small ``torch.autograd.Function``
+  otherwise; its gradient is :math:`m` itself, which a small :class:`torch.autograd.Function`
   recomputes from the saved residual (no chain of intermediate tensors for autograd to walk
   back through, and still exact under a double backward).
 """
@@ -90,7 +90,7 @@ def mse_loss(
 
     Shapes: ``input`` and ``target`` of any one shape; ``'none'`` keeps it.
     Minimising it over a constant gives the mean of the targets.
-    Reference: Goodfellow, Bengio & Courville, *Deep Learning* (2016), sec. 5.5.1.
+    Reference: :cite:t:`goodfellow2016deep`, *Deep Learning*, sec. 5.5.1.
 
     >>> mse_loss(torch.tensor([1.0, 2.0]), torch.tensor([0.0, 1.0]))
     tensor(1.)
@@ -110,7 +110,8 @@ def rmse_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean"
 
     The gradient :math:`(x - y) / (n\,\mathrm{RMSE})` is undefined at a perfect fit: there it
     is ``nan`` (0/0), which is one reason to train with :func:`mse_loss` and only *report*
-    RMSE. Reference: Hyndman & Koehler, "Another look at measures of forecast accuracy" (2006).
+    RMSE. Reference: :cite:t:`hyndman2006another`,
+    "Another look at measures of forecast accuracy".
 
     >>> rmse_loss(torch.tensor([1.5, 2.0, 3.2]), torch.tensor([1.0, 2.5, 2.8]))
     tensor(0.4690)
@@ -132,7 +133,7 @@ def l1_loss(
     Reduction as :func:`mse_loss` (with ``weight``, ``'mean'`` is :math:`\sum w\ell / \sum w`).
     The gradient is :math:`\operatorname{sign}(x_i - y_i)` (0 at a zero residual): its size does
     not shrink near the optimum. Minimising it over a constant gives a median of the targets.
-    Reference: Koenker, *Quantile Regression* (2005), ch. 1.
+    Reference: :cite:t:`koenker2005quantile`, *Quantile Regression*, ch. 1.
 
     >>> l1_loss(torch.tensor([1.5, 2.0, 3.2]), torch.tensor([1.0, 2.5, 2.8]))
     tensor(0.4667)
@@ -195,7 +196,7 @@ def huber_loss(
     ``delta * smooth_l1_loss(..., beta=delta)``; as :math:`\delta \to \infty` it becomes half
     the squared error. Reduction as :func:`mse_loss`, except that with a ``weight`` torch's
     ``'mean'`` is the plain mean of :math:`w_i \ell_i` (not divided by :math:`\sum w`).
-    Reference: Huber, "Robust Estimation of a Location Parameter" (1964).
+    Reference: :cite:t:`huber1964robust`, "Robust Estimation of a Location Parameter".
 
     >>> huber_loss(torch.tensor([0.6, 0.4]), torch.tensor([0.0, 1.0]))
     tensor(0.1800)
@@ -225,7 +226,7 @@ def smooth_l1_loss(
     The gradient is :math:`d_i/\beta` clipped to :math:`[-1, 1]`. ``beta`` must be >= 0;
     ``beta=0`` is exactly :func:`l1_loss`. For ``beta > 0`` it equals
     ``huber_loss(..., delta=beta) / beta``. Reduction as :func:`mse_loss`.
-    Reference: Girshick, "Fast R-CNN" (ICCV 2015).
+    Reference: :cite:t:`girshick2015fast`, "Fast R-CNN" (ICCV).
 
     >>> smooth_l1_loss(torch.tensor([0.5, 3.0]), torch.tensor([0.0, 0.0]))
     tensor(1.3125)
@@ -244,7 +245,8 @@ def log_cosh_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "m
     smooth everywhere, with gradient :math:`\tanh(d)` (bounded by 1). Computed as
     :math:`|d| + \operatorname{softplus}(-2|d|) - \log 2`, which never overflows (a naive
     ``cosh`` overflows in float32 beyond :math:`|d| \approx 89`). Reduction as :func:`mse_loss`.
-    Reference: Chen et al., "Log Hyperbolic Cosine Loss Improves Variational Auto-Encoder" (2019).
+    Reference: :cite:t:`chen2019log`, "Log Hyperbolic Cosine Loss Improves Variational
+    Auto-Encoder".
 
     >>> log_cosh_loss(torch.tensor([0.0, 1.0, 100.0]), torch.zeros(3), reduction="none")
     tensor([ 0.0000,  0.4338, 99.3069])
@@ -267,7 +269,8 @@ def quantile_loss(
     :math:`1 - q`; the constant that minimises the mean loss is a ``q``-quantile of the
     targets. ``q`` must lie in (0, 1); ``q=0.5`` is half the absolute error. The gradient
     with respect to ``input`` is :math:`-q` or :math:`1 - q` (0 at a zero residual).
-    Reduction as :func:`mse_loss`. Reference: Koenker & Bassett, "Regression Quantiles" (1978).
+    Reduction as :func:`mse_loss`. Reference: :cite:t:`koenker1978regression`,
+    "Regression Quantiles".
 
     >>> quantile_loss(torch.tensor([0.0, 0.0]), torch.tensor([1.0, -1.0]), q=0.9, reduction="none")
     tensor([0.9000, 0.1000])
@@ -293,8 +296,8 @@ def tukey_biweight_loss(
     The price is non-convexity (a fit can stall far from the optimum). ``c`` must be > 0; the
     default 4.685 is meant for residuals on a unit scale (e.g. divided by a robust estimate
     of their spread). Reduction as :func:`mse_loss`.
-    Reference: Beaton & Tukey (1974); Belagiannis et al., "Robust Optimization for Deep
-    Regression" (ICCV 2015).
+    Reference: :cite:t:`beaton1974fitting`; :cite:t:`belagiannis2015robust`, "Robust
+    Optimization for Deep Regression" (ICCV).
 
     >>> tukey_biweight_loss(torch.tensor([0.0, 1.0, 10.0]), torch.zeros(3), reduction="none")
     tensor([0.0000, 0.4776, 3.6582])
@@ -342,8 +345,8 @@ def gaussian_nll_loss(
     (one variance per element), or ``S[:-1]`` (one per row, used for every last-dim entry),
     or ``S`` with exactly one dimension replaced by 1 (shared along that dimension), or is a
     Python number (one variance for everything). Entries of ``var`` must be >= 0.
-    Reduction as :func:`mse_loss`. Reference: Nix & Weigend, "Estimating the mean and
-    variance of the target probability distribution" (ICNN 1994).
+    Reduction as :func:`mse_loss`. Reference: :cite:t:`nix1994estimating`, "Estimating
+    the mean and variance of the target probability distribution" (ICNN).
 
     >>> gaussian_nll_loss(torch.tensor([0.0]), torch.tensor([1.0]), torch.tensor([1.0]), full=True)
     tensor(1.4189)
@@ -405,7 +408,8 @@ def poisson_nll_loss(
     count :math:`\mathbb{E}[y]`, whatever the form. With ``log_input=False`` the rates must
     be >= 0; the targets must be >= 0 in both forms (torch checks neither). Shapes and
     reduction as :func:`mse_loss`. Reference: the Poisson regression model, e.g.
-    Murphy, *Probabilistic Machine Learning* (2022), section on generalised linear models.
+    :cite:t:`murphy2022probabilistic`, *Probabilistic Machine Learning*, section on
+    generalised linear models.
 
     >>> poisson_nll_loss(torch.tensor([0.0, 1.0]), torch.tensor([1.0, 3.0]), reduction="none")
     tensor([ 1.0000, -0.2817])

@@ -144,9 +144,9 @@ def expected_calibration_error(
     logits); ``target`` is ``(N,)`` integer class indices. Returns a 0-d tensor in ``probs``'
     dtype. ``n_bins >= 1``.
 
-    References: Naeini, Cooper & Hauskrecht, *Obtaining Well Calibrated Probabilities Using
-    Bayesian Binning*, AAAI 2015; Guo, Pleiss, Sun & Weinberger, *On Calibration of Modern
-    Neural Networks*, ICML 2017.
+    References: :cite:t:`naeini2015obtaining`, *Obtaining Well Calibrated Probabilities
+    Using Bayesian Binning*, AAAI; :cite:t:`guo2017calibration`, *On Calibration of
+    Modern Neural Networks*, ICML.
 
     >>> probs = torch.tensor([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.6, 0.4]])
     >>> target = torch.tensor([0, 1, 1, 0])
@@ -192,7 +192,8 @@ def reliability_diagram(probs: torch.Tensor, target: torch.Tensor, n_bins: int =
     Shapes: ``probs`` ``(N, C)`` rows of probabilities; ``target`` ``(N,)`` class indices.
     Returns a :class:`ReliabilityDiagram` of tensors in ``probs``' dtype and device.
 
-    Reference: DeGroot & Fienberg (1983); Guo et al., ICML 2017, figure 1.
+    Reference: :cite:t:`degroot1983comparison`; :cite:t:`guo2017calibration`, ICML,
+    figure 1.
 
     >>> probs = torch.tensor([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.6, 0.4]])
     >>> d = reliability_diagram(probs, torch.tensor([0, 1, 1, 0]), n_bins=2)
@@ -226,7 +227,7 @@ def brier_score(probs: torch.Tensor, target: torch.Tensor, reduction: str = "mea
 
     Shapes: ``probs`` ``(N, C)`` rows of probabilities; ``target`` ``(N,)`` class indices.
 
-    Reference: Brier, *Verification of Forecasts Expressed in Terms of Probability*,
+    Reference: :cite:t:`brier1950verification`, *Verification of Forecasts Expressed in Terms of Probability*,
     Monthly Weather Review, 1950.
 
     >>> probs = torch.tensor([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.6, 0.4]])
@@ -247,7 +248,8 @@ def temperature_scale(logits: torch.Tensor, temperature) -> torch.Tensor:
     or a positive 0-d tensor (such as :func:`fit_temperature`'s result); gradients flow to
     both arguments.
 
-    Reference: Hinton, Vinyals & Dean (2015); Guo et al., ICML 2017, section 4.2.
+    Reference: :cite:t:`hinton2015distilling`; :cite:t:`guo2017calibration`, ICML,
+    section 4.2.
 
     >>> temperature_scale(torch.tensor([[2.0, 0.0, -2.0]]), 2.0).softmax(dim=1)
     tensor([[0.6652, 0.2447, 0.0900]])
@@ -292,8 +294,8 @@ def fit_temperature(
     0-d tensor in ``logits``' dtype and device. :math:`T > 1` means the model was
     overconfident.
 
-    Reference: Guo, Pleiss, Sun & Weinberger, *On Calibration of Modern Neural Networks*,
-    ICML 2017.
+    Reference: :cite:t:`guo2017calibration`, *On Calibration of Modern Neural Networks*,
+    ICML.
 
     >>> g = torch.Generator().manual_seed(0)
     >>> z = torch.randn(2000, 3, generator=g, dtype=torch.float64)

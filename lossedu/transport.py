@@ -4,7 +4,7 @@ Distances between two probability distributions rather than between two numbers:
 
 * the Wasserstein-1 distance between samples on the real line, from sorted samples and
   their cumulative distribution functions: :func:`wasserstein_1d` (the semantics of
-  ``scipy.stats.wasserstein_distance``);
+  :func:`scipy.stats.wasserstein_distance`);
 * discrete optimal transport solved exactly, as a linear programme: :func:`emd`
   (the earth mover's distance, POT's ``ot.emd2``), with a self-contained transportation
   simplex;
@@ -185,10 +185,10 @@ def wasserstein_1d(
 
     Returns:
         A 0-dimensional tensor, differentiable in the values and in the weights. Equal to
-        ``scipy.stats.wasserstein_distance``.
+        :func:`scipy.stats.wasserstein_distance`.
 
-    Reference: Villani, *Optimal Transport: Old and New* (2009), remark 2.19; Ramdas,
-    García Trillos and Cuturi, *On Wasserstein two-sample testing* (2017).
+    Reference: :cite:t:`villani2009optimal`, *Optimal Transport: Old and New*, remark 2.19;
+    :cite:t:`ramdas2017wasserstein`, *On Wasserstein two-sample testing*.
 
     >>> import torch, lossedu
     >>> lossedu.wasserstein_1d(torch.tensor([0.0, 1.0, 3.0]), torch.tensor([5.0, 6.0, 8.0]))
@@ -356,7 +356,8 @@ def emd(
         The cost is differentiable: its gradient is ``P`` in ``M`` and the centred dual
         potentials in ``a`` and ``b`` (as POT's ``ot.emd2``).
 
-    Reference: Peyré and Cuturi, *Computational Optimal Transport* (2019), chapter 3;
+    Reference: :cite:t:`peyre2019computational`, *Computational Optimal Transport*,
+    chapter 3;
     Dantzig's transportation simplex.
 
     >>> import torch, lossedu
@@ -454,8 +455,8 @@ def sinkhorn(
         automatic differentiation through the iterations (like POT's ``sinkhorn2``);
         backpropagation keeps one ``(n, m)`` tensor per iteration in memory.
 
-    Reference: Cuturi, *Sinkhorn distances* (NeurIPS 2013); Peyré and Cuturi,
-    *Computational Optimal Transport* (2019), section 4.4.
+    Reference: :cite:t:`cuturi2013sinkhorn`, *Sinkhorn distances* (NeurIPS);
+    :cite:t:`peyre2019computational`, *Computational Optimal Transport*, section 4.4.
 
     >>> import torch, lossedu
     >>> M = torch.tensor([[0.0, 1.0], [1.0, 0.0]], dtype=torch.float64)
@@ -587,7 +588,7 @@ def frechet_distance(
     symmetric positive semi-definite :math:`A = L^\top \Sigma_2 L` with
     :math:`\Sigma_1 = L L^\top`, so the trace term is :math:`\sum_k \sqrt{\lambda_k(A)}`:
     a Cholesky factor and one symmetric eigenvalue solve, real and finite, instead of a
-    general matrix square root (``scipy.linalg.sqrtm``), which is slower and can return
+    general matrix square root (:func:`scipy.linalg.sqrtm`), which is slower and can return
     complex or non-finite values. With value checks on, :math:`L` is the Cholesky factor
     when it exists (one flag read on the host tells); when it does not (a singular
     covariance: fewer samples than dimensions, a constant feature), and always with
@@ -605,7 +606,7 @@ def frechet_distance(
         A 0-dimensional tensor, differentiable in the means and (where the eigenvalues of
         A are distinct and positive) in the covariances.
 
-    Reference: Dowson and Landau (1982); Heusel et al. (2017).
+    Reference: :cite:t:`dowson1982frechet`; :cite:t:`heusel2017gans`.
 
     >>> import torch, lossedu
     >>> I = torch.eye(2, dtype=torch.float64)
@@ -672,8 +673,8 @@ def fid(features1: torch.Tensor, features2: torch.Tensor) -> torch.Tensor:
     Returns:
         A float64 0-dimensional tensor, differentiable in the features.
 
-    Reference: Heusel et al., *GANs trained by a two time-scale update rule converge to a
-    local Nash equilibrium* (NeurIPS 2017).
+    Reference: :cite:t:`heusel2017gans`, *GANs trained by a two time-scale update rule converge to a
+    local Nash equilibrium* (NeurIPS).
 
     >>> import torch, lossedu
     >>> g = torch.Generator().manual_seed(0)
@@ -754,7 +755,7 @@ def kid(
         ``(mean, std)``: 0-dimensional tensors, the mean and the (population) standard
         deviation over subsets, as torchmetrics' ``KernelInceptionDistance``.
 
-    Reference: Bińkowski et al., *Demystifying MMD GANs* (ICLR 2018).
+    Reference: :cite:t:`binkowski2018demystifying`, *Demystifying MMD GANs* (ICLR).
 
     >>> import torch, lossedu
     >>> g = torch.Generator().manual_seed(0)

@@ -149,6 +149,7 @@ def torch_entries() -> list[Entry]:
     for name in ("step", "zero_grad", "state_dict", "load_state_dict", "add_param_group"):
         add(f"torch.optim.Optimizer.{name}", "py:method", gen.format(f"torch.optim.Optimizer.{name}"))
 
+    add("torch.autograd.Function", "py:class", gen.format("torch.autograd.Function"))
     for name in ("backward", "grad"):
         add(f"torch.autograd.{name}", "py:function", gen.format(f"torch.autograd.{name}"))
     for name in ("gradcheck", "gradgradcheck"):
