@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 import shutil
 from pathlib import Path
 
@@ -79,6 +80,11 @@ def _set_path(app, config):
     # Copy buttons leave out the prompts, so code copied from a doctest runs as it is.
     config.copybutton_prompt_text = r">>> |\.\.\. |\$ "
     config.copybutton_prompt_is_regexp = True
+    # sphinx-proof's "Proof Index" lists raw labels and nothing links to it; the
+    # "Definitions and results" page (directive lossedu-results) replaces it.
+    config.html_domain_indices = ["py-modindex"]
+    # "Figure 3.2" in captions and {numref} links, like "Definition 3.2" (not "Fig. 3.2").
+    config.numfig_format = {**(config.numfig_format or {}), "figure": "Figure %s"}
 
 
 _MATH_MARKERS = ('class="math', "\\(", "\\[", "$$", "mjx-container", "tex2jax_process")
@@ -193,10 +199,121 @@ def _bibtex_style(app, config):
         config.bibtex_default_style = "authoryear"
 
 
+# --- Numbers with a chapter prefix -------------------------------------------------------
+
+_CHAPTER_DOC = re.compile(r"^book/(\d\d)-")
+
+
+def chapter_of(docname: str) -> int | None:
+    """The chapter number of a chapter page (``book/03-...`` -> 3), else None."""
+    match = _CHAPTER_DOC.match(docname)
+    return int(match.group(1)) if match else None
+
+
+def _chapter_prefixed_numbers(app, env):
+    """Number figures, definitions, theorems... per chapter: "Figure 3.2", "Definition 5.1".
+
+    Sphinx numbers them across the whole book (the table of contents is not numbered,
+    because the chapter titles carry their numbers). This runs after Sphinx has assigned
+    its numbers and renumbers each kind of object within each chapter page, in page order.
+    Pages outside the chapters keep Sphinx's numbers.
+    """
+    for docname, kinds in env.toc_fignumbers.items():
+        chapter = chapter_of(docname)
+        if chapter is None:
+            continue
+        for ids in kinds.values():
+            for k, key in enumerate(sorted(ids, key=lambda i: ids[i]), start=1):
+                ids[key] = (chapter, k)
+    return []
+
+
+# --- An index of definitions and results -----------------------------------------------
+
+class results_index(nodes.General, nodes.Element):
+    """Placeholder that ``_fill_results_index`` replaces by the list of results."""
+
+
+class ResultsIndex(SphinxDirective):
+    """``{lossedu-results}``: every numbered definition, theorem, ... of the chapters, linked."""
+
+    def run(self):
+        return [results_index()]
+
+
+def _collect_results(app, doctree):
+    env = app.env
+    found = []
+    for node in doctree.findall(nodes.Admonition):
+        if not node.get("countertype") or not node.get("ids") or node.get("nonumber"):
+            continue
+        title = node[0] if len(node) and isinstance(node[0], nodes.title) else None
+        found.append({"id": node["ids"][0], "kind": node["countertype"], "realtype": node.get("realtype", ""),
+                      "title": [c.deepcopy() for c in title.children] if title is not None else []})
+    if not hasattr(env, "lossedu_results"):
+        env.lossedu_results = {}
+    env.lossedu_results[env.docname] = found
+
+
+def _purge_results(app, env, docname):
+    getattr(env, "lossedu_results", {}).pop(docname, None)
+
+
+def _merge_results(app, env, docnames, other):
+    if not hasattr(env, "lossedu_results"):
+        env.lossedu_results = {}
+    env.lossedu_results.update({d: r for d, r in getattr(other, "lossedu_results", {}).items() if d in docnames})
+
+
+def _fill_results_index(app, doctree, fromdocname):
+    placeholders = list(doctree.findall(results_index))
+    if not placeholders:
+        return
+    env = app.env
+    results = getattr(env, "lossedu_results", {})
+    order = [d for d in env.found_docs if chapter_of(d) is not None]
+    order.sort(key=chapter_of)
+    content = []
+    for docname in order:
+        entries = results.get(docname) or []
+        if not entries:
+            continue
+        section_title = env.titles[docname].astext() if docname in env.titles else docname
+        heading = nodes.paragraph()
+        ref = nodes.reference("", "", internal=True, refuri=app.builder.get_relative_uri(fromdocname, docname))
+        ref += nodes.strong(section_title, section_title)
+        heading += ref
+        content.append(heading)
+        items = nodes.bullet_list(classes=["lossedu-results"])
+        numbers = env.toc_fignumbers.get(docname, {})
+        for entry in entries:
+            number = numbers.get(entry["kind"], {}).get(entry["id"])
+            label = entry["realtype"].title() + (" " + ".".join(map(str, number)) if number else "")
+            para = nodes.paragraph()
+            link = nodes.reference("", "", internal=True,
+                                   refuri=app.builder.get_relative_uri(fromdocname, docname) + "#" + entry["id"])
+            link += nodes.Text(label)
+            link += [c.deepcopy() for c in entry["title"]]
+            para += link
+            items += nodes.list_item("", para)
+        content.append(items)
+    if not content:
+        content = [nodes.paragraph(text="No chapter has a numbered definition or result yet.")]
+    for placeholder in placeholders:
+        placeholder.replace_self([n.deepcopy() for n in content])
+
+
 def setup(app):
     _register_author_year_labels()
     app.connect("config-inited", _bibtex_style, priority=400)
     app.add_directive("lossedu-api", LosseduAPI)
+    app.add_directive("lossedu-results", ResultsIndex)
+    app.add_node(results_index)
+    app.connect("env-get-updated", _chapter_prefixed_numbers, priority=900)
+    app.connect("doctree-read", _collect_results)
+    app.connect("env-purge-doc", _purge_results)
+    app.connect("env-merge-info", _merge_results)
+    app.connect("doctree-resolved", _fill_results_index)
     app.connect("doctree-resolved", _alt_text)
     app.add_js_file("lossedu.js", loading_method="defer")
     app.add_css_file("lossedu.css")
