@@ -56,8 +56,11 @@ def test_figures_have_descriptive_alt_text(site):
     hashed = re.compile(r"""<img[^>]*\balt=["'][^"']*_images/[0-9a-f]{16,}""")
     offenders = sorted(p.name for p in html.rglob("*.html") if hashed.search(p.read_text(encoding="utf-8")))
     assert offenders == []
-    page = (html / "book" / "04-classification-losses.html").read_text(encoding="utf-8")
-    assert "(drawn by the code above)" in page
+    alts = []
+    for path in sorted((html / "book").glob("[0-9][0-9]-*.html")):
+        alts += re.findall(r'<img alt="([^"]*)" src="\.\./_images/[0-9a-f]{64}\.png"', path.read_text(encoding="utf-8"))
+    assert len(alts) >= 20
+    assert [a for a in alts if len(a.split()) < 5] == []  # a description, not a file name
 
 
 def test_bibliography_labels_match_the_citations(site):
@@ -251,4 +254,125 @@ def test_solution_toggles_open(site, browser):
         page.wait_for_timeout(200)
         assert first.evaluate("s => s.tagName !== 'SUMMARY' || s.parentElement.open"), f"{path.name}: the toggle did not open"
     context.close()
+    assert not problems, problems
+
+
+# --------------------------------------------------------------------------- numbering and indexes
+
+NUMBERED = re.compile(r'<span class="caption-number">([A-Z][a-z]+) (\S+?)\.? </span>')
+
+
+def test_figures_and_results_are_numbered_within_their_chapter(site):
+    """'Definition 3.2' is the second definition of chapter 3; each kind counts 1, 2, 3 ..."""
+    html, _ = site
+    kinds_seen = set()
+    for path in sorted((html / "book").glob("[0-9][0-9]-*.html")):
+        chapter = int(path.name[:2])
+        counts: dict[str, list[str]] = {}
+        for kind, number in NUMBERED.findall(path.read_text(encoding="utf-8")):
+            counts.setdefault(kind, []).append(number)
+        for kind, numbers in counts.items():
+            kinds_seen.add(kind)
+            assert numbers == [f"{chapter}.{k}" for k in range(1, len(numbers) + 1)], (path.name, kind, numbers)
+    assert {"Definition", "Theorem", "Figure"} <= kinds_seen
+
+
+def test_results_page_lists_and_links_every_numbered_statement(site):
+    html, _ = site
+    assert not (html / "prf-prf.html").exists(), "sphinx-proof's raw-label index is still built"
+    page = (html / "book" / "results.html").read_text(encoding="utf-8")
+    links = re.findall(r'<a class="reference internal" href="([0-9]{2}-[^"#]+\.html)#([^"]+)">(.*?)</a>', page, re.S)
+    expected = []
+    for path in sorted((html / "book").glob("[0-9][0-9]-*.html")):
+        text = path.read_text(encoding="utf-8")
+        for match in re.finditer(r'<div class="[^"]*admonition[^"]*"[^>]*id="([^"]+)"[^>]*>\s*(?:<span id="[^"]*"></span>)*<p class="admonition-title">'
+                                 r'<span class="caption-number">([A-Z][a-z]+ [0-9.]+) </span>', text):
+            expected.append((path.name, match.group(1), match.group(2)))
+    assert len(expected) >= 40
+    got = [(href, anchor, re.sub(r"<[^>]+>", "", label).split(" (")[0].strip()) for href, anchor, label in links]
+    assert got == expected
+    # the page is reachable from the table of contents
+    assert 'href="results.html"' in (html / "book" / "glossary.html").read_text(encoding="utf-8")
+
+
+def test_code_cell_figures_are_drawn_at_twice_their_size(site):
+    """Figures are 2x PNGs shown at their drawn size, sharp on high-density screens."""
+    import struct
+
+    html, _ = site
+    checked = 0
+    img = re.compile(r'<img[^>]*src="\.\./(_images/[0-9a-f]{64}\.png)"[^>]*style="width: (\d+)px;')
+    for path in sorted((html / "book").glob("[0-9][0-9]-*.html")):
+        for src, width in img.findall(path.read_text(encoding="utf-8")):
+            with open(html / src, "rb") as f:
+                header = f.read(24)
+            pixels = struct.unpack(">I", header[16:20])[0]
+            assert pixels >= 1.9 * int(width), (path.name, src, pixels, width)
+            checked += 1
+    assert checked >= 20
+
+
+def test_wide_figures_stay_readable_on_a_phone(site, browser):
+    """At 390 px a multi-panel plot keeps >= 60 % of its drawn size and scrolls in its own box."""
+    html, _ = site
+    context, page, problems = _open(browser, *PHONE)
+    report, wide = [], 0
+    for path in sorted((html / "book").glob("[0-9][0-9]-*.html")):
+        _load(page, path)
+        state = page.evaluate("""() => ({
+          page: document.documentElement.scrollWidth - window.innerWidth,
+          figures: Array.from(document.querySelectorAll('.cell_output img')).map(img => {
+            const drawn = parseFloat(img.style.width) || img.naturalWidth;
+            const box = img.closest('.lossedu-figure-scroll');
+            return {drawn, shown: img.getBoundingClientRect().width, boxed: !!box,
+                    scrolls: box ? box.scrollWidth > box.clientWidth : false};
+          })})""")
+        if state["page"] > 1:
+            report.append(f"{path.name}: the page scrolls sideways by {state['page']} px")
+        for k, fig in enumerate(state["figures"]):
+            if not fig["boxed"]:
+                report.append(f"{path.name}: figure {k + 1} is not in a scrolling box")
+            elif fig["shown"] < 0.59 * fig["drawn"]:
+                report.append(f"{path.name}: figure {k + 1} shrinks to {fig['shown'] / fig['drawn']:.0%}")
+            wide += fig["scrolls"]
+    context.close()
+    assert wide >= 10, "no figure is wider than a phone: the test would not notice a regression"
+    assert not report, "\n".join(report)
+    assert not problems, problems
+
+
+@pytest.fixture(scope="module")
+def served(site):
+    """The site over HTTP on localhost (search fetches pages, which file:// URLs do not allow)."""
+    import functools
+    import http.server
+    import threading
+
+    html, _ = site
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(html)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+
+
+@pytest.mark.parametrize("query", ["entropy", "gibbs inequality", "softmax", "focal"])
+def test_search_summaries_show_formulas_as_text(served, browser, query):
+    context = browser.new_context(viewport={"width": DESKTOP[0], "height": DESKTOP[1]})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    context.route(re.compile(r"^(https?|wss?)://(?!127\.0\.0\.1[:/])"), lambda r: (problems.append(r.request.url), r.abort()))
+    page.goto(served + f"search.html?q={query}")
+    page.wait_for_function("() => document.querySelectorAll('#search-results p.context').length >= 3", timeout=60_000)
+    page.wait_for_timeout(1500)
+    summaries = page.evaluate("() => Array.from(document.querySelectorAll('#search-results p.context')).map(p => p.textContent)")
+    context.close()
+    raw = [s for s in summaries if re.search(r"\\[A-Za-z(\[]|\$\$", s)]
+    assert not raw, raw[:3]
+    assert sum(len(s) > 100 for s in summaries) >= 3, "search summaries are empty"
     assert not problems, problems

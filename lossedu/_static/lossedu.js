@@ -6,6 +6,15 @@
  * header. The buttons a reader actually sees are in the article header and get
  * no handler, so below 960 px the chapter list could not be opened at all. Here a
  * click on a visible toggle is forwarded to the one that has the handlers.
+ *
+ * Wide figures on phones: a plot drawn 900 px wide would shrink to a third of its size
+ * in a 390 px screen, with unreadable text. Each figure is put in a box that scrolls
+ * sideways; on narrow screens the stylesheet keeps the figure at least 60 % of its drawn
+ * size (--lossedu-min-width), and a tap opens the full image.
+ *
+ * Search results: Sphinx builds each result's summary from the page's text, in which
+ * formulas are still TeX source ("\(H(p) = -\sum_x ...\)"). The formulas are turned
+ * into plain text ("H(p) = −∑_x ...") before the summary is made.
  */
 (function () {
   "use strict";
@@ -25,8 +34,92 @@
     if (document.readyState !== "loading") fn();
     else document.addEventListener("DOMContentLoaded", fn);
   }
+  function scrollableFigures() {
+    var images = document.querySelectorAll(".cell_output img, .bd-article figure img");
+    Array.prototype.forEach.call(images, function (img) {
+      var drawn = parseFloat(img.style.width) || parseFloat(img.getAttribute("width")) || img.naturalWidth;
+      if (!drawn || img.closest(".lossedu-figure-scroll")) return;
+      var box = document.createElement("div");
+      box.className = "lossedu-figure-scroll";
+      box.style.setProperty("--lossedu-min-width", Math.round(0.6 * drawn) + "px");
+      var link = document.createElement("a");
+      link.href = img.getAttribute("src");
+      link.className = "lossedu-figure-link";
+      link.title = "Open the figure at full size";
+      img.parentNode.insertBefore(box, img);
+      box.appendChild(link);
+      link.appendChild(img);
+    });
+  }
+
+  var SYMBOLS = {
+    alpha: "α", beta: "β", gamma: "γ", delta: "δ", epsilon: "ε", varepsilon: "ε", zeta: "ζ",
+    eta: "η", theta: "θ", kappa: "κ", lambda: "λ", mu: "μ", nu: "ν", xi: "ξ", pi: "π",
+    rho: "ρ", sigma: "σ", tau: "τ", phi: "φ", varphi: "φ", chi: "χ", psi: "ψ", omega: "ω",
+    Gamma: "Γ", Delta: "Δ", Theta: "Θ", Lambda: "Λ", Sigma: "Σ", Phi: "Φ", Psi: "Ψ", Omega: "Ω",
+    sum: "∑", prod: "∏", int: "∫", infty: "∞", partial: "∂", nabla: "∇", le: "≤", leq: "≤",
+    ge: "≥", geq: "≥", ne: "≠", neq: "≠", approx: "≈", sim: "∼", propto: "∝", cdot: "·",
+    times: "×", pm: "±", to: "→", rightarrow: "→", mapsto: "↦", in: "∈", notin: "∉",
+    subset: "⊂", forall: "∀", exists: "∃", mid: "|", lVert: "‖", rVert: "‖", Vert: "‖",
+    langle: "⟨", rangle: "⟩", ldots: "…", dots: "…", cdots: "⋯", top: "⊤", circ: "∘",
+    odot: "⊙", star: "⋆", quad: " ", qquad: " ", ",": " ", ";": " ", ":": " ", "!": "",
+    "{": "{", "}": "}", "|": "‖", left: "", right: "", big: "", Big: "", bigl: "", bigr: "",
+    displaystyle: "", limits: "", lvert: "|", rvert: "|", lfloor: "⌊", rfloor: "⌋"
+  };
+
+  function texToText(tex) {
+    var s = String(tex).trim();
+    s = s.replace(/^\\\(|\\\)$/g, "").replace(/^\\\[|\\\]$/g, "").replace(/^\$\$|\$\$$/g, "");
+    s = s.replace(/\\begin\{[a-z*]+\}|\\end\{[a-z*]+\}/g, " ").replace(/&/g, "").replace(/\\\\/g, "; ");
+    s = s.replace(/\\KL\{([^{}]*)\}\{([^{}]*)\}/g, "D_KL($1 ‖ $2)");
+    for (var i = 0; i < 4; i++) {
+      s = s.replace(/\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}/g, function (_, a, b) {
+        var wrap = function (x) { return /^[\w.]+$/.test(x) ? x : "(" + x + ")"; };
+        return " " + wrap(a) + "/" + wrap(b);
+      });
+      s = s.replace(/\\sqrt\{([^{}]*)\}/g, " √($1)");
+      s = s.replace(/\\(?:mathrm|mathbf|mathit|mathsf|mathcal|mathbb|operatorname|text|textrm|textbf|boldsymbol|bm|hat|tilde|bar|overline)\{([^{}]*)\}/g, "$1");
+    }
+    s = s.replace(/\\([A-Za-z]+|[,;:!{}|])/g, function (_, name) {
+      if (Object.prototype.hasOwnProperty.call(SYMBOLS, name)) return SYMBOLS[name];
+      return /^[A-Za-z]+$/.test(name) ? " " + name + " " : name;  // \log, \max ... keep apart
+    });
+    s = s.replace(/([_^])\{([^{}]*)\}/g, function (_, op, body) {
+      return op + (body.length > 1 ? "(" + body + ")" : body);
+    });
+    return s.replace(/[{}]/g, "").replace(/\s+/g, " ").replace(/([_^(]) | ([_^)])/g, "$1$2").trim();
+  }
+  window.losseduTexToText = texToText;
+
+  function plainFormulasInSearch() {
+    if (typeof Search === "undefined" || !Search.htmlToText || Search.losseduPatched) return;
+    var original = Search.htmlToText;
+    Search.htmlToText = function (htmlString, anchor) {
+      var doc = new DOMParser().parseFromString(htmlString, "text/html");
+      doc.querySelectorAll(".math, .MathJax").forEach(function (el) {
+        el.textContent = texToText(el.textContent);
+      });
+      var main = doc.querySelector('[role="main"] article') || doc.querySelector('[role="main"]');
+      if (!main) return original(htmlString, anchor);
+      main.querySelectorAll(".headerlink, script, style, .bd-header-article, .header-article-items")
+        .forEach(function (el) { el.remove(); });
+      // A label's anchor is an empty <span> before a heading: use the section it opens.
+      var target = null;
+      try { target = anchor ? main.querySelector(anchor) : null; } catch (e) { target = null; }
+      if (target && target.textContent.trim().length < 80) {
+        var next = target.nextElementSibling;
+        target = target.closest("section") || (next && next.closest("section")) || target;
+        if (next && /^H[1-6]$/.test(next.tagName) && next.parentElement) target = next.parentElement;
+      }
+      return (target || main).textContent;
+    };
+    Search.losseduPatched = true;
+  }
+
+  plainFormulasInSearch();
   ready(function () {
     forward(".primary-toggle");
     forward(".secondary-toggle");
+    scrollableFigures();
   });
 })();
