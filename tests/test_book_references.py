@@ -1,5 +1,6 @@
 """The book's references hold together: every bibliography entry is cited where its idea is
-taught, every citation resolves, and every row of the errata's claims table links to an anchor
+taught (in a book page, or in a docstring of the package, which the API page renders),
+every citation resolves, and every row of the errata's claims table links to an anchor
 that exists in the chapter it names. Sphinx's ``-n`` build catches a dangling reference only
 when the whole site is built; these checks read the sources directly and run in a second."""
 
@@ -13,10 +14,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
+PACKAGE = ROOT / "lossedu"
 BIB = ROOT / "references.bib"
 CLAIMS = BOOK / "_errata" / "claims.md"
 
 CITE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`")
+# sphinxcontrib-bibtex's roles in reStructuredText docstrings: :cite:p:`a, b`, :cite:t:`c`, ...
+DOC_CITE = re.compile(r":cite:(?:[a-z]+:)?`([^`]+)`")
 REF = re.compile(r"\{ref\}`(?:[^`<]*<)?([^`<>]+)>?`")
 TARGET = re.compile(r"^\(([\w.-]+)\)=\s*$", re.M)
 OPTION_LABEL = re.compile(r"^:(?:label|name): *([\w.-]+)\s*$", re.M)
@@ -31,6 +35,11 @@ def bib_keys(text: str) -> list[str]:
 
 def citations(text: str) -> set[str]:
     return {key.strip() for group in CITE.findall(text) for key in group.split(",") if key.strip()}
+
+
+def docstring_citations(text: str) -> set[str]:
+    """Keys cited with :cite:t:/:cite:p: roles in Python source (the package's docstrings)."""
+    return {key.strip() for group in DOC_CITE.findall(text) for key in group.split(",") if key.strip()}
 
 
 def anchors(text: str) -> set[str]:
@@ -62,6 +71,11 @@ def markdown_of(path: Path) -> str:
 def book_pages() -> dict[Path, str]:
     pages = sorted(BOOK.rglob("*.md")) + sorted(BOOK.glob("*.ipynb"))
     return {p: markdown_of(p) for p in pages if "_build" not in p.parts}
+
+
+def package_sources() -> dict[Path, str]:
+    """The package's modules, whose docstrings the API page renders with their citations."""
+    return {p: p.read_text(encoding="utf-8") for p in sorted(PACKAGE.rglob("*.py"))}
 
 
 def claim_rows(text: str) -> list[list[str]]:
@@ -109,6 +123,7 @@ def test_every_bibliography_entry_is_cited_and_every_citation_resolves():
     keys = bib_keys(BIB.read_text(encoding="utf-8"))
     assert len(keys) == len(set(keys)), "duplicate keys in references.bib"
     cited = set().union(*(citations(text) for text in book_pages().values()))
+    cited |= set().union(*(docstring_citations(text) for text in package_sources().values()))
     assert not set(keys) - cited, f"bibliography entries cited nowhere: {sorted(set(keys) - cited)}"
     assert not cited - set(keys), f"citations with no bibliography entry: {sorted(cited - set(keys))}"
 
@@ -165,6 +180,10 @@ def test_every_anchor_is_defined_once():
 def test_the_checks_detect_broken_references():
     assert bib_keys("@book{a2020,\n title={x}}\n@article{b2021, title={y}}") == ["a2020", "b2021"]
     assert citations("see {cite}`a2020` and {cite:p}`b2021, c2022`; {cite:t}`d`") == {"a2020", "b2021", "c2022", "d"}
+    doc = 'r"""Formula.\n\n    Reference: :cite:t:`a2020`; see also :cite:p:`b2021,c2022`.\n    """'
+    assert docstring_citations(doc) == {"a2020", "b2021", "c2022"}
+    assert docstring_citations("{cite:t}`a2020` is MyST, not a docstring role") == set()
+    assert citations(":cite:t:`a2020`") == set()
     assert anchors("(sec-x)=\n## X\n```{prf:theorem} T\n:label: thm-y\n```") == {"sec-x", "thm-y"}
     assert refs("{ref}`text <sec-x>` and {ref}`sec-z`") == {"sec-x", "sec-z"}
     assert bare_refs("{ref}`text <sec-x>` and {ref}`sec-z`") == {"sec-z"}
@@ -185,12 +204,15 @@ def test_the_checks_detect_broken_references():
     assert claim_rows(r"| 1 | a \| b | c | correct | d | e |")[0][1] == r"a \| b"
 
 
-@pytest.mark.parametrize("broken", ["an uncited entry", "a dangling citation"])
-def test_the_bibliography_check_fails_on(broken, tmp_path):
-    keys = bib_keys("@book{used,\n}\n@book{unused,\n}\n")
-    cited = citations("{cite}`used`" + (" {cite}`missing`" if broken == "a dangling citation" else " {cite}`unused`"))
-    if broken == "an uncited entry":
-        cited = citations("{cite}`used`")
-        assert set(keys) - cited == {"unused"}
-    else:
-        assert cited - set(keys) == {"missing"}
+@pytest.mark.parametrize("broken", ["an uncited entry", "a dangling citation", "a dangling docstring citation"])
+def test_the_bibliography_check_fails_on(broken):
+    keys = set(bib_keys("@book{used,\n}\n@book{indoc,\n}\n@book{unused,\n}\n"))
+    page, source = "{cite}`used`", 'def f():\n    """Reference: :cite:t:`indoc`."""\n'
+    if broken == "a dangling citation":
+        page += " {cite}`missing`"
+    if broken == "a dangling docstring citation":
+        source += 'def g():\n    """See :cite:p:`indoc, missing`."""\n'
+    cited = citations(page) | docstring_citations(source)
+    # a key cited only in a docstring counts as cited; one cited nowhere still fails
+    assert keys - cited == {"unused"}
+    assert cited - keys == (set() if broken == "an uncited entry" else {"missing"})
