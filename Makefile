@@ -4,6 +4,7 @@
 #   make lab    open JupyterLab on the course, with the project's kernel
 #   make bench  speed ratios of lossedu against torch / scipy (not part of make test);
 #               make bench DEVICE=cuda runs them on the GPU and adds peak-memory ratios
+#   make pdf    the whole course as one PDF, _build/pdf/lossedu.pdf (needs Debian's chromium)
 #   make notebooks  re-execute every notebook and regenerate exercises/ (maintainers)
 # Set SOLUTIONS=no to build the site without the solutions part:  make book SOLUTIONS=no
 
@@ -15,7 +16,7 @@ JOBS ?= 2
 SOLUTIONS ?= yes
 DEVICE ?= cpu
 
-.PHONY: book test bench notebooks exercises lab clean sandbox
+.PHONY: book test bench notebooks exercises lab clean sandbox pdf
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +26,9 @@ $(STAMP): pyproject.toml constraints.txt
 book: $(STAMP)
 	$(PY) -m lossedu.sitebuild --solutions $(SOLUTIONS)
 	@echo "The course is built: $(CURDIR)/_build/html/index.html"
+
+pdf: $(STAMP)
+	$(PY) -m lossedu.bookpdf --solutions $(SOLUTIONS)
 
 test: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS) --dist loadfile \

@@ -23,7 +23,8 @@ def _toc_without_solutions(toc: dict) -> dict:
     return {**toc, "parts": parts}
 
 
-def build(root: Path, output: Path, *, solutions: bool = True, execute: bool = True, capture: bool = False) -> subprocess.CompletedProcess:
+def build(root: Path, output: Path, *, solutions: bool = True, execute: bool = True, capture: bool = False,
+          builder: str = "html") -> subprocess.CompletedProcess:
     root = root.resolve()
     output = output.resolve()
     generated = output / "_build" / "_generated"  # every build output stays under _build/
@@ -42,7 +43,7 @@ def build(root: Path, output: Path, *, solutions: bool = True, execute: bool = T
     cmd = [
         str(Path(sys.executable).parent / "jupyter-book"), "build", str(root),
         "--path-output", str(output), "--config", str(config_path), "--toc", str(toc_path),
-        "-W", "-n", "--keep-going",
+        "-W", "-n", "--keep-going", "--builder", builder,
     ]
     return subprocess.run(cmd, cwd=root, capture_output=capture, text=True)
 

@@ -303,6 +303,19 @@ def _fill_results_index(app, doctree, fromdocname):
         placeholder.replace_self([n.deepcopy() for n in content])
 
 
+def _single_page_visitors(app):
+    """The whole-book PDF is printed from Sphinx's singlehtml build. Sphinx looks up node
+    visitors by builder name and falls back to the format ("html") only when no extension
+    registered any for "singlehtml"; some do, so sphinx-proof's nodes (registered for
+    "html") would be unknown there. Give singlehtml every html visitor it lacks."""
+    if app.builder.name != "singlehtml":
+        return
+    handlers = app.registry.translation_handlers
+    single = handlers.setdefault("singlehtml", {})
+    for name, visitors in handlers.get("html", {}).items():
+        single.setdefault(name, visitors)
+
+
 def setup(app):
     _register_author_year_labels()
     app.connect("config-inited", _bibtex_style, priority=400)
@@ -320,5 +333,6 @@ def setup(app):
     app.connect("html-page-context", _mathjax_only_where_needed, priority=900)
     app.connect("config-inited", _set_path, priority=900)
     app.connect("build-finished", _copy)
+    app.connect("builder-inited", _single_page_visitors)
     app.connect("html-page-context", _drop_thebe)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

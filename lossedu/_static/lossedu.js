@@ -116,6 +116,31 @@
     Search.losseduPatched = true;
   }
 
+  // Printing (the browser's "print" or "save as PDF", and `make pdf`): unfold every folded
+  // block, and shrink a displayed formula or a table that is wider than the printed column
+  // (a printed page cannot scroll sideways, so it would be cut off).
+  function fitForPrint() {
+    document.querySelectorAll("details").forEach(function (d) { d.open = true; });
+    var article = document.querySelector(".bd-article") || document.body;
+    var right = article.getBoundingClientRect().right;
+    function shrink(el, floor) {
+      for (var pass = 0; pass < 3; pass++) {
+        var box = el.getBoundingClientRect();
+        var avail = right - box.left;
+        var need = Math.max(el.scrollWidth, box.width);
+        if (!box.width || need <= avail + 1) return;
+        var current = parseFloat(el.style.fontSize) || 100;
+        var next = Math.max(floor, Math.floor(current * avail / need) - 1);
+        if (next >= current) return;
+        el.style.fontSize = next + "%";
+      }
+    }
+    article.querySelectorAll('mjx-container[display="true"]').forEach(function (el) { shrink(el, 45); });
+    article.querySelectorAll("table").forEach(function (el) { shrink(el, 55); });
+  }
+  window.losseduFitForPrint = fitForPrint;
+  window.addEventListener("beforeprint", fitForPrint);
+
   plainFormulasInSearch();
   ready(function () {
     forward(".primary-toggle");
