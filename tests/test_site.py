@@ -376,3 +376,34 @@ def test_search_summaries_show_formulas_as_text(served, browser, query):
     assert not raw, raw[:3]
     assert sum(len(s) > 100 for s in summaries) >= 3, "search summaries are empty"
     assert not problems, problems
+
+
+def _ids(page: Path) -> set[str]:
+    return set(re.findall(r'\bid="([^"]+)"', page.read_text(encoding="utf-8")))
+
+
+def test_errata_entries_link_to_the_place_that_shows_the_correction(site):
+    """Each erratum links to the callout or section of its chapter, not to the chapter's top."""
+    html, _ = site
+    page = (html / "book" / "errata.html").read_text(encoding="utf-8")
+    article = re.search(r"<article.*?</article>", page, re.S).group(0)
+    entries = [p for p in re.findall(r"<p>(.*?)</p>", article, re.S) if p.lstrip().startswith("<strong>")]
+    assert len(entries) >= 30
+    report = []
+    for entry in entries:
+        links = re.findall(r'href="([0-9]{2}-[^"#]*\.html)#([^"]+)"', entry)
+        if not links:
+            report.append("no link to a place in a chapter: " + re.sub(r"<[^>]+>", "", entry)[:80])
+        for target, anchor in links:
+            if anchor not in _ids(html / "book" / target):
+                report.append(f"{target}#{anchor} does not exist")
+    assert not report, "\n".join(report)
+
+
+def test_chapters_link_their_terms_to_the_glossary(site):
+    html, _ = site
+    glossary = _ids(html / "book" / "glossary.html")
+    for path in sorted((html / "book").glob("[0-9][0-9]-*.html")):
+        anchors = re.findall(r'href="glossary\.html#(term-[^"]+)"', path.read_text(encoding="utf-8"))
+        assert len(anchors) >= 4, f"{path.name} links only {len(anchors)} terms to the glossary"
+        assert set(anchors) <= glossary, set(anchors) - glossary
