@@ -301,6 +301,11 @@ def _fill_results_index(app, doctree, fromdocname):
         content = [nodes.paragraph(text="No chapter has a numbered definition or result yet.")]
     for placeholder in placeholders:
         placeholder.replace_self([n.deepcopy() for n in content])
+    # Titles such as "(Weighted log loss shifts the logit by $\log w$)" bring formulas along;
+    # Sphinx loads MathJax only on pages whose source had one, so say this page has one.
+    if any(True for n in content for _ in n.findall(nodes.math)):
+        math = env.get_domain("math")
+        math.data.setdefault("has_equations", {})[fromdocname] = True
 
 
 def _single_page_visitors(app):

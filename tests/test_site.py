@@ -140,7 +140,10 @@ def _open(browser, width, height):
     problems: list[str] = []
     page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} ({r.failure})"))
+    # net::ERR_ABORTED is a request cancelled by the next navigation (the favicon, fetched
+    # lazily after "load"), not a missing file, which fails with net::ERR_FILE_NOT_FOUND.
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} ({r.failure})")
+            if "ERR_ABORTED" not in (r.failure or "") else None)
 
     def refuse(route):
         problems.append(f"network request: {route.request.url}")
