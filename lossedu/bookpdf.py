@@ -97,8 +97,10 @@ def print_to_pdf(html_file: Path, pdf: Path, *, chromium: str | None = None) -> 
             page.wait_for_timeout(200)
             report.formulas = page.evaluate("() => document.querySelectorAll('mjx-container').length")
             report.overflow = page.evaluate(OVERFLOW_CHECK)
+            # outline: PDF bookmarks from the headings; tagged: a structured (accessible) PDF
             page.pdf(path=str(pdf), format=PAGE_FORMAT, margin=MARGINS, print_background=True,
-                     display_header_footer=True, header_template="<span></span>", footer_template=FOOTER)
+                     display_header_footer=True, header_template="<span></span>", footer_template=FOOTER,
+                     outline=True, tagged=True)
         finally:
             browser.close()
     report.seconds = time.perf_counter() - start

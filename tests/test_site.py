@@ -168,7 +168,20 @@ CHECK_PAGE = """() => {
   const rawTex = /\\$\\$|\\\\\\(|\\\\\\[/.test(text);
   const broken = Array.from(document.images).filter(i => i.complete && i.naturalWidth === 0).map(i => i.src);
   const article = document.querySelector('.bd-article') || main;
-  return {mathInSource, typeset, rawTex, broken,
+  // TeX commands left in the prose (a formula MyST did not parse), outside code and maths
+  const prose = main.cloneNode(true);
+  prose.querySelectorAll('pre, code, mjx-container, script, style, .highlight, .math').forEach(e => e.remove());
+  const texCommands = (prose.textContent.match(/.{0,30}\\[a-zA-Z]{2,}.{0,20}/g) || []).slice(0, 3);
+  // table cells squeezed to a letter or two per line
+  const squeezed = Array.from(article.querySelectorAll('td, th'))
+    .filter(c => c.textContent.trim().length >= 8)
+    .filter(c => { const w = c.getBoundingClientRect().width; return w > 0 && w < 48; })
+    .map(c => c.textContent.trim().slice(0, 30)).slice(0, 3);
+  // tables that hide columns behind a sideways scroll at desktop width
+  const wideTables = Array.from(article.querySelectorAll('table'))
+    .filter(t => t.scrollWidth > t.clientWidth + 1)
+    .map(t => (t.querySelector('th') || t).textContent.trim().slice(0, 30));
+  return {mathInSource, typeset, rawTex, broken, texCommands, squeezed, wideTables,
           overflow: article.scrollWidth - article.clientWidth};
 }"""
 
@@ -190,6 +203,12 @@ def test_every_page_in_a_real_browser(site, browser):
             issues.append("maths not typeset")
         if state["rawTex"]:
             issues.append("raw TeX in the visible text")
+        if state["texCommands"]:
+            issues.append(f"TeX source in the text: {state['texCommands']}")
+        if state["squeezed"]:
+            issues.append(f"table cells squeezed to a few letters a line: {state['squeezed']}")
+        if state["wideTables"]:
+            issues.append(f"tables wider than the column at {DESKTOP[0]} px: {state['wideTables']}")
         if state["broken"]:
             issues.append(f"images that did not load: {state['broken'][:3]}")
         if state["overflow"] > 1:
@@ -323,6 +342,9 @@ def test_wide_figures_stay_readable_on_a_phone(site, browser):
     for path in sorted((html / "book").glob("[0-9][0-9]-*.html")):
         _load(page, path)
         state = page.evaluate("""() => ({
+          squeezed: Array.from(document.querySelectorAll('.bd-article td, .bd-article th'))
+            .filter(c => c.textContent.trim().length >= 8)
+            .filter(c => { const w = c.getBoundingClientRect().width; return w > 0 && w < 48; }).length,
           page: document.documentElement.scrollWidth - window.innerWidth,
           figures: Array.from(document.querySelectorAll('.cell_output img')).map(img => {
             const drawn = parseFloat(img.style.width) || img.naturalWidth;
@@ -332,6 +354,8 @@ def test_wide_figures_stay_readable_on_a_phone(site, browser):
           })})""")
         if state["page"] > 1:
             report.append(f"{path.name}: the page scrolls sideways by {state['page']} px")
+        if state["squeezed"]:
+            report.append(f"{path.name}: {state['squeezed']} table cells squeezed to a few letters a line")
         for k, fig in enumerate(state["figures"]):
             if not fig["boxed"]:
                 report.append(f"{path.name}: figure {k + 1} is not in a scrolling box")

@@ -52,6 +52,33 @@
     });
   }
 
+  // Long code in a table cell ("binary_cross_entropy_with_logits()") may wrap after
+  // "_", ".", "(", "," or "=", so that it does not force the table wider than the column.
+  function breakableCodeInTables() {
+    // tables of five or more columns are set a little smaller (see lossedu.css)
+    Array.prototype.forEach.call(document.querySelectorAll(".bd-article table"), function (table) {
+      var row = table.querySelector("tr");
+      if (row && row.children.length >= 5) table.classList.add("lossedu-many-columns");
+    });
+    var codes = document.querySelectorAll(".bd-article td code, .bd-article th code");
+    Array.prototype.forEach.call(codes, function (code) {
+      if (code.textContent.length < 16) return;
+      var walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+      var texts = [];
+      while (walker.nextNode()) texts.push(walker.currentNode);
+      texts.forEach(function (node) {
+        var parts = node.nodeValue.replace(/([._(,=\/])/g, "$1\u0000").split("\u0000");
+        if (parts.length < 2) return;
+        var pieces = document.createDocumentFragment();
+        parts.forEach(function (part, i) {
+          if (i) pieces.appendChild(document.createElement("wbr"));
+          pieces.appendChild(document.createTextNode(part));
+        });
+        node.parentNode.replaceChild(pieces, node);
+      });
+    });
+  }
+
   var SYMBOLS = {
     alpha: "α", beta: "β", gamma: "γ", delta: "δ", epsilon: "ε", varepsilon: "ε", zeta: "ζ",
     eta: "η", theta: "θ", kappa: "κ", lambda: "λ", mu: "μ", nu: "ν", xi: "ξ", pi: "π",
@@ -106,6 +133,11 @@
       // A label's anchor is an empty <span> before a heading: use the section it opens.
       var target = null;
       try { target = anchor ? main.querySelector(anchor) : null; } catch (e) { target = null; }
+      // A glossary term: its own definition, not the top of the glossary.
+      if (target && target.tagName === "DT") {
+        var definition = target.nextElementSibling;
+        return target.textContent + ": " + (definition ? definition.textContent : "");
+      }
       if (target && target.textContent.trim().length < 80) {
         var next = target.nextElementSibling;
         target = target.closest("section") || (next && next.closest("section")) || target;
@@ -146,5 +178,6 @@
     forward(".primary-toggle");
     forward(".secondary-toggle");
     scrollableFigures();
+    breakableCodeInTables();
   });
 })();
