@@ -48,14 +48,9 @@ OVERFLOW_CHECK = """() => {
     });
 }"""
 
-# lossedu.js's print preparation (also run by the browser's own "print"): unfold every
+# lossedu.js's print preparation, which the browser's own "print" also runs: unfold every
 # folded block and shrink displayed formulas and tables wider than the printed column.
-UNFOLD = """() => {
-  if (window.losseduFitForPrint) window.losseduFitForPrint();
-  else document.querySelectorAll('details').forEach(d => { d.open = true; });
-  document.querySelectorAll('.toggle-hidden').forEach(el => el.classList.remove('toggle-hidden'));
-  return document.querySelectorAll('details').length;
-}"""
+UNFOLD = "() => window.losseduFitForPrint()"
 
 
 @dataclass

@@ -66,3 +66,57 @@ def with_cell(src: Path, dst: Path, code: str) -> Path:
     nb.cells.append(nbformat.v4.new_code_cell(code))
     nbformat.write(nb, dst)
     return dst
+
+
+# --------------------------------------------------------------------------- the built site
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def built_site(tmp_path_factory) -> tuple[Path, str]:
+    """The site, built once per test run from the stored outputs: ``(html folder, build log)``.
+
+    Several test modules read it, and pytest-xdist may run them in different workers;
+    they share one build under the run's common temporary folder, the first to ask
+    builds it while the others wait on a file lock.
+    """
+    import fcntl
+    import os
+
+    from lossedu.sitebuild import build
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = shared / "lossedu-site"
+    folder.mkdir(exist_ok=True)
+    log_file = folder / "build.log"
+    with open(folder / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not log_file.exists():
+            result = build(ROOT, folder / "out", execute=False, capture=True)
+            log = result.stdout + result.stderr
+            assert result.returncode == 0, log[-6000:]
+            log_file.write_text(log, encoding="utf-8")
+    return folder / "out" / "_build" / "html", log_file.read_text(encoding="utf-8")
+
+
+def require_browser(what: str, *packages: str) -> str:
+    """Debian's chromium, or skip loudly (and fail under CI=true) naming what is missing."""
+    import importlib.util
+    import os
+
+    import pytest
+
+    from lossedu.bookpdf import find_chromium
+
+    missing = next((f"the {p} package" for p in ("playwright", *packages) if importlib.util.find_spec(p) is None), None)
+    chromium = find_chromium()
+    if missing is None and chromium is None:
+        missing = "Debian's chromium (apt-get install chromium)"
+    if missing:
+        message = f"{what} NOT RUN: {missing} is not installed"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + " (required under CI)")
+        print("\n" + "!" * 78 + f"\n{message}\n" + "!" * 78)
+        pytest.skip(message)
+    return chromium

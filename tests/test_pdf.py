@@ -8,33 +8,18 @@ message, and under CI (CI=true) it fails.
 from __future__ import annotations
 
 import json
-import os
 import re
 import unicodedata
 from pathlib import Path
 
 import pytest
 
-from lossedu.bookpdf import build_pdf, find_chromium
+from lossedu.bookpdf import build_pdf
+
+from _helpers import require_browser
 
 ROOT = Path(__file__).resolve().parent.parent
 LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl"}
-
-
-def _skip_without_browser():
-    try:
-        import playwright  # noqa: F401
-        import pypdf  # noqa: F401
-    except ImportError as exc:
-        missing = f"the {exc.name} package"
-    else:
-        missing = None if find_chromium() else "Debian's chromium (apt-get install chromium)"
-    if missing:
-        message = f"PDF TEST NOT RUN: {missing} is not installed"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + " (required under CI)")
-        print("\n" + "!" * 78 + f"\n{message}\n" + "!" * 78)
-        pytest.skip(message)
 
 
 def _normalise(text: str) -> str:
@@ -46,7 +31,7 @@ def _normalise(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def book_pdf(tmp_path_factory):
-    _skip_without_browser()
+    require_browser("PDF TEST", "pypdf")
     from pypdf import PdfReader
 
     report = build_pdf(ROOT, tmp_path_factory.mktemp("pdf"))

@@ -12,16 +12,14 @@ import pytest
 
 from lossedu.sitebuild import build
 
+from _helpers import built_site, require_browser
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("site")
-    result = build(ROOT, out, execute=False, capture=True)
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, log[-6000:]
-    return out / "_build" / "html", log
+    return built_site(tmp_path_factory)
 
 
 def test_build_has_zero_warnings(site):
@@ -91,36 +89,17 @@ def test_build_without_solutions_leaves_them_out(tmp_path):
 # from disk with the network off (any http(s) request is refused and counts as a failure).
 # Screenshots of every chapter at both widths are kept in _build/screenshots/.
 
-import os
-import shutil
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 DESKTOP, PHONE = (1400, 900), (390, 844)
 
 
-def _browser_or_skip():
-    try:
-        from playwright.sync_api import sync_playwright  # noqa: F401
-    except ImportError:
-        missing = "the playwright package"
-    else:
-        missing = None if CHROMIUM else "Debian's chromium (apt-get install chromium)"
-    if missing:
-        message = f"BROWSER TEST NOT RUN: {missing} is not installed"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + " (required under CI)")
-        print("\n" + "!" * 78 + f"\n{message}\n" + "!" * 78)
-        pytest.skip(message)
-
-
 @pytest.fixture(scope="module")
 def browser():
-    _browser_or_skip()
+    chromium = require_browser("BROWSER TEST")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        b = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
         yield b
         b.close()
 
@@ -160,6 +139,12 @@ def _load(page, path):
                           ? MathJax.startup.promise.then(() => true) : true""")
 
 
+# Table cells with text that are squeezed to a letter or two per line (as JavaScript).
+SQUEEZED_CELLS = """Array.from(document.querySelectorAll('.bd-article td, .bd-article th'))
+    .filter(c => c.textContent.trim().length >= 8)
+    .filter(c => { const w = c.getBoundingClientRect().width; return w > 0 && w < 48; })
+    .map(c => c.textContent.trim().slice(0, 30))"""
+
 CHECK_PAGE = """() => {
   const main = document.querySelector('main') || document.body;
   const text = main.innerText;
@@ -173,10 +158,7 @@ CHECK_PAGE = """() => {
   prose.querySelectorAll('pre, code, mjx-container, script, style, .highlight, .math').forEach(e => e.remove());
   const texCommands = (prose.textContent.match(/.{0,30}\\[a-zA-Z]{2,}.{0,20}/g) || []).slice(0, 3);
   // table cells squeezed to a letter or two per line
-  const squeezed = Array.from(article.querySelectorAll('td, th'))
-    .filter(c => c.textContent.trim().length >= 8)
-    .filter(c => { const w = c.getBoundingClientRect().width; return w > 0 && w < 48; })
-    .map(c => c.textContent.trim().slice(0, 30)).slice(0, 3);
+  const squeezed = """ + SQUEEZED_CELLS + """.slice(0, 3);
   // tables that hide columns behind a sideways scroll at desktop width
   const wideTables = Array.from(article.querySelectorAll('table'))
     .filter(t => t.scrollWidth > t.clientWidth + 1)
@@ -342,9 +324,7 @@ def test_wide_figures_stay_readable_on_a_phone(site, browser):
     for path in sorted((html / "book").glob("[0-9][0-9]-*.html")):
         _load(page, path)
         state = page.evaluate("""() => ({
-          squeezed: Array.from(document.querySelectorAll('.bd-article td, .bd-article th'))
-            .filter(c => c.textContent.trim().length >= 8)
-            .filter(c => { const w = c.getBoundingClientRect().width; return w > 0 && w < 48; }).length,
+          squeezed: """ + SQUEEZED_CELLS + """.length,
           page: document.documentElement.scrollWidth - window.innerWidth,
           figures: Array.from(document.querySelectorAll('.cell_output img')).map(img => {
             const drawn = parseFloat(img.style.width) || img.naturalWidth;

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from sphinx.util.inventory import InventoryFile
 
-from lossedu.sitebuild import build
+from _helpers import built_site
 
 ROOT = Path(__file__).resolve().parent.parent
 INVENTORIES = ROOT / "book" / "_inventories"
@@ -136,11 +136,7 @@ def test_the_generator_writes_inventories_sphinx_reads(tmp_path):
 # ----------------------------------------------------------------------------- the built site
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("site")
-    result = build(ROOT, out, execute=False, capture=True)
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, log[-6000:]
-    return out / "_build" / "html", log
+    return built_site(tmp_path_factory)
 
 
 def test_build_loads_the_inventories_from_the_repository(site):

@@ -153,6 +153,7 @@
   // (a printed page cannot scroll sideways, so it would be cut off).
   function fitForPrint() {
     document.querySelectorAll("details").forEach(function (d) { d.open = true; });
+    document.querySelectorAll(".toggle-hidden").forEach(function (el) { el.classList.remove("toggle-hidden"); });
     var article = document.querySelector(".bd-article") || document.body;
     var right = article.getBoundingClientRect().right;
     function shrink(el, floor) {
